@@ -1,0 +1,169 @@
+// ctxvar::detail::hamt::Map: an immutable hash map (a CHAMP hash array mapped trie). Every
+// update returns a new map that shares all untouched nodes with the old one.
+#pragma once
+
+#include <ctxvar/detail/hamt/algorithms.hpp>
+#include <ctxvar/detail/hamt/iterator.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+namespace ctxvar::detail::hamt {
+
+// A persistent map from K to V. Copies are O(1) and share the whole trie; `set` and `erase`
+// copy the path to one key (at most max_depth + 1 nodes) and leave every other map as it was.
+//
+// Thread safety: a Map object is a value like any other (do not write one while another thread
+// reads that same object), but any number of threads may use maps that share nodes, and nodes
+// are freed when the last map that reaches them goes (atomic reference counts).
+//
+// Requirements: Hash returns std::size_t (folded to 32 bits: a hash below 2^32 is used as is);
+// keys that are Equal hash alike. Hash, Equal and Alloc are stateless (default-constructed
+// where needed); Alloc allocates bytes. Hash, Equal and the copy of K and V may throw: an
+// operation that throws leaves every map as it was and leaks nothing.
+template <class K, class V, class Hash = std::hash<K>, class Equal = std::equal_to<K>,
+          class Alloc = std::allocator<std::byte>>
+class Map {
+    using node_type = Node<K, V, Alloc>;
+    using ops = Algorithms<node_type, Hash, Equal>;
+
+  public:
+    using key_type = K;
+    using mapped_type = V;
+    using value_type = std::pair<K, V>;
+    using size_type = std::size_t;
+    using hasher = Hash;
+    using key_equal = Equal;
+    using const_iterator = Iterator<node_type>;
+    using iterator = const_iterator;
+
+    // The empty map. Allocates nothing.
+    Map() noexcept = default;
+
+    // O(1): shares the trie. Never throws.
+    Map(const Map& other) noexcept : root_(other.root_), size_(other.size_) {
+        if (root_ != nullptr) {
+            root_->retain();
+        }
+    }
+    Map(Map&& other) noexcept
+        : root_(std::exchange(other.root_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    Map& operator=(const Map& other) noexcept {
+        Map(other).swap(*this);
+        return *this;
+    }
+    Map& operator=(Map&& other) noexcept {
+        Map(std::move(other)).swap(*this);
+        return *this;
+    }
+    ~Map() { node_type::release(root_); }
+
+    void swap(Map& other) noexcept {
+        std::swap(root_, other.root_);
+        std::swap(size_, other.size_);
+    }
+
+    // Number of entries, O(1).
+    size_type size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+
+    // The value stored for `key`, or nullptr. O(log32 n); never allocates. The pointer stays
+    // valid while any map that shares this one's root lives.
+    const V* find(const K& key) const {
+        const value_type* e = find_entry(key);
+        return e != nullptr ? &e->second : nullptr;
+    }
+    bool contains(const K& key) const { return find_entry(key) != nullptr; }
+
+    // The value stored for `key`; throws std::out_of_range when there is none.
+    const V& at(const K& key) const {
+        if (const V* v = find(key)) {
+            return *v;
+        }
+        throw std::out_of_range("ctxvar::detail::hamt::Map::at: key not found");
+    }
+
+    // This map with `key` bound to `value` (inserted or assigned). Allocates at most
+    // max_depth + 1 nodes. If `key` already holds a value == `value`, returns a map sharing
+    // this one's root, without allocating. Strong guarantee: on a throw nothing changed.
+    [[nodiscard]] Map set(K key, V value) const {
+        const value_type entry(std::move(key), std::move(value));
+        const hash_t hash = ops::hash_of(Hash{}, entry.first);
+        if (root_ == nullptr) {
+            return Map(node_type::make_leaf(bit_for(hash, 0), {&entry}), 1);
+        }
+        typename ops::Inserted r = ops::insert(*root_, 0, hash, entry, Hash{}, Equal{});
+        if (!r.node) {
+            return *this;
+        }
+        return Map(r.node.release(), size_ + r.added);
+    }
+
+    // This map without `key`. Erasing a key that is not there returns a map sharing this
+    // one's root, without allocating. Strong guarantee.
+    [[nodiscard]] Map erase(const K& key) const {
+        if (root_ == nullptr) {
+            return *this;
+        }
+        const hash_t hash = ops::hash_of(Hash{}, key);
+        typename ops::Erased r = ops::erase(*root_, 0, hash, key, Equal{});
+        if (!r.found) {
+            return *this;
+        }
+        return Map(r.node.release(), size_ - 1);
+    }
+
+    // Iteration visits each entry once, in an order fixed by the keys' hashes; it never
+    // allocates. Iterators stay valid while any map sharing this root lives.
+    const_iterator begin() const noexcept { return const_iterator(root_); }
+    const_iterator end() const noexcept { return const_iterator(); }
+
+    // Whether both maps share one root: equal without looking at any entry.
+    bool identical(const Map& other) const noexcept { return root_ == other.root_; }
+
+    // Same keys with == values. Maps of different sizes are unequal and maps sharing a root
+    // equal, both at once; otherwise shared subtrees are skipped and the rest compared.
+    friend bool operator==(const Map& a, const Map& b) requires std::equality_comparable<V> {
+        if (a.size_ != b.size_) {
+            return false;
+        }
+        return a.root_ == b.root_ || ops::equal_trees(a.root_, b.root_, 0, Equal{});
+    }
+
+    // Calls visit(depth, datamap, nodemap, entries, bytes) for every node, parents before
+    // children, in iteration order: the trie's shape, for tests of its canonical layout and for
+    // measuring memory. A collision node (depth == max_depth) has both maps zero.
+    template <class Visitor>
+    void visit_nodes(Visitor&& visit) const {
+        visit_subtree(root_, 0, visit);
+    }
+
+  private:
+    template <class Visitor>
+    static void visit_subtree(const node_type* node, unsigned depth, Visitor& visit) {
+        if (node == nullptr) {
+            return;
+        }
+        visit(depth, node->datamap, node->nodemap, node->count, node->bytes());
+        for (unsigned j = 0, c = node->child_count(); j != c; ++j) {
+            visit_subtree(node->children()[j], depth + 1, visit);
+        }
+    }
+
+    Map(node_type* root, size_type size) noexcept : root_(root), size_(size) {}
+
+    const value_type* find_entry(const K& key) const {
+        if (root_ == nullptr) {
+            return nullptr;
+        }
+        return ops::find(root_, ops::hash_of(Hash{}, key), key, Equal{});
+    }
+
+    node_type* root_ = nullptr;
+    size_type size_ = 0;
+};
+
+} // namespace ctxvar::detail::hamt
