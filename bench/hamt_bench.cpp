@@ -64,6 +64,12 @@ struct Trie {
     static Value find(const map_type& m, Key k) { return *m.find(k); }
     static void insert(map_type& m, Key k) { benchmark::DoNotOptimize(m.set(k, k)); }
     static void erase(map_type& m, Key k) { benchmark::DoNotOptimize(m.erase(k)); }
+    // The owner of an unshared map updating it where it is (what a context does on `set` when
+    // no copy shares its snapshot): insert the key, then erase it again.
+    static void insert_in_place(map_type& m, Key k) {
+        m = std::move(m).set(k, k);
+        m = std::move(m).erase(k);
+    }
 };
 
 template <class M>
@@ -96,36 +102,46 @@ struct StdMap {
 using UnorderedMap = StdMap<std::unordered_map<Key, Value>>;
 using OrderedMap = StdMap<std::map<Key, Value>>;
 
-template <class Impl>
-void find(benchmark::State& state) {
+// Builds the container of state.range(0) keys, then calls op(map, key) once per iteration,
+// with the keys of `which` (Keys::present or Keys::absent) in turn.
+template <class Impl, class Op>
+void each_key(benchmark::State& state, std::vector<Key> Keys::*which, Op op) {
     const Keys keys = make_keys(static_cast<std::size_t>(state.range(0)));
-    const auto m = Impl::build(keys.present);
+    auto m = Impl::build(keys.present);
+    const std::vector<Key>& ks = keys.*which;
     std::size_t i = 0;
     for (auto _ : state) {
-        benchmark::DoNotOptimize(Impl::find(m, keys.present[i]));
-        i = i + 1 == keys.present.size() ? 0 : i + 1;
+        op(m, ks[i]);
+        i = i + 1 == ks.size() ? 0 : i + 1;
     }
+}
+
+template <class Impl>
+void find(benchmark::State& state) {
+    each_key<Impl>(state, &Keys::present,
+                   [](const auto& m, Key k) { benchmark::DoNotOptimize(Impl::find(m, k)); });
 }
 
 template <class Impl>
 void insert(benchmark::State& state) {
-    const Keys keys = make_keys(static_cast<std::size_t>(state.range(0)));
-    auto m = Impl::build(keys.present);
-    std::size_t i = 0;
-    for (auto _ : state) {
-        Impl::insert(m, keys.absent[i++ & 1023]);
-    }
+    each_key<Impl>(state, &Keys::absent, [](auto& m, Key k) { Impl::insert(m, k); });
+}
+
+// Insert then erase in place, so the size stays n; the std containers do the same in `insert`.
+template <class Impl>
+void insert_in_place(benchmark::State& state) {
+    each_key<Impl>(state, &Keys::absent, [](auto& m, Key k) { Impl::insert_in_place(m, k); });
 }
 
 template <class Impl>
 void erase(benchmark::State& state) {
-    const Keys keys = make_keys(static_cast<std::size_t>(state.range(0)));
-    auto m = Impl::build(keys.present);
-    std::size_t i = 0;
-    for (auto _ : state) {
-        Impl::erase(m, keys.present[i]);
-        i = i + 1 == keys.present.size() ? 0 : i + 1;
-    }
+    each_key<Impl>(state, &Keys::present, [](auto& m, Key k) { Impl::erase(m, k); });
+}
+
+template <class Impl>
+void copy_then_insert(benchmark::State& state) {
+    each_key<Impl>(state, &Keys::absent,
+                   [](const auto& m, Key k) { Impl::copy_then_insert(m, k); });
 }
 
 template <class Impl>
@@ -139,16 +155,6 @@ void iterate(benchmark::State& state) {
         benchmark::DoNotOptimize(sum);
     }
     state.SetItemsProcessed(state.iterations() * state.range(0));
-}
-
-template <class Impl>
-void copy_then_insert(benchmark::State& state) {
-    const Keys keys = make_keys(static_cast<std::size_t>(state.range(0)));
-    const auto m = Impl::build(keys.present);
-    std::size_t i = 0;
-    for (auto _ : state) {
-        Impl::copy_then_insert(m, keys.absent[i++ & 1023]);
-    }
 }
 
 // Memory, not time: bytes the container asked for per entry, what that is beyond the
@@ -238,6 +244,7 @@ BENCHMARK(find<OrderedMap>)->Name("hamt/find/map")->Apply(sizes);
 BENCHMARK(insert<Trie<>>)->Name("hamt/insert/trie")->Apply(sizes);
 BENCHMARK(insert<UnorderedMap>)->Name("hamt/insert/unordered_map")->Apply(sizes);
 BENCHMARK(insert<OrderedMap>)->Name("hamt/insert/map")->Apply(sizes);
+BENCHMARK(insert_in_place<Trie<>>)->Name("hamt/insert_erase_in_place/trie")->Apply(sizes);
 BENCHMARK(copy_then_insert<UnorderedMap>)
     ->Name("hamt/copy_then_insert/unordered_map")
     ->Apply(sizes);

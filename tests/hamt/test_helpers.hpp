@@ -212,4 +212,14 @@ M build(const Keys& keys, const Model& model) {
     return map;
 }
 
+// A map holding `model`, built from scratch by the const overloads.
+template <class M, class Model>
+M rebuilt(const Model& model) {
+    std::vector<typename M::key_type> keys;
+    for (const auto& [k, v] : model) {
+        keys.push_back(k);
+    }
+    return build<M>(keys, model);
+}
+
 } // namespace hamt_test

@@ -206,7 +206,7 @@ struct Algorithms {
         return true;
     }
 
-  private:
+    // Index of `key` in a collision node, or `none`.
     static unsigned collision_index(const NodeT& node, const key_type& key, const Equal& equal) {
         for (unsigned i = 0; i != node.count; ++i) {
             if (equal(node.entries()[i].first, key)) {
@@ -216,6 +216,7 @@ struct Algorithms {
         return none;
     }
 
+  private:
     static const entry_type* find_collision(const NodeT& node, const key_type& key,
                                             const Equal& equal) {
         const unsigned i = collision_index(node, key, equal);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ctxvar/detail/hamt/algorithms.hpp>
+#include <ctxvar/detail/hamt/in_place.hpp>
 #include <ctxvar/detail/hamt/iterator.hpp>
 
 #include <cstddef>
@@ -29,6 +30,7 @@ template <class K, class V, class Hash = std::hash<K>, class Equal = std::equal_
 class Map {
     using node_type = Node<K, V, Alloc>;
     using ops = Algorithms<node_type, Hash, Equal>;
+    using in_place = InPlace<node_type, Hash, Equal>;
 
   public:
     using key_type = K;
@@ -89,7 +91,7 @@ class Map {
     // This map with `key` bound to `value` (inserted or assigned). Allocates at most
     // max_depth + 1 nodes. If `key` already holds a value == `value`, returns a map sharing
     // this one's root, without allocating. Strong guarantee: on a throw nothing changed.
-    [[nodiscard]] Map set(K key, V value) const {
+    [[nodiscard]] Map set(K key, V value) const& {
         const value_type entry(std::move(key), std::move(value));
         const hash_t hash = ops::hash_of(Hash{}, entry.first);
         if (root_ == nullptr) {
@@ -104,7 +106,7 @@ class Map {
 
     // This map without `key`. Erasing a key that is not there returns a map sharing this
     // one's root, without allocating. Strong guarantee.
-    [[nodiscard]] Map erase(const K& key) const {
+    [[nodiscard]] Map erase(const K& key) const& {
         if (root_ == nullptr) {
             return *this;
         }
@@ -114,6 +116,38 @@ class Map {
             return *this;
         }
         return Map(r.node.release(), size_ - 1);
+    }
+
+    // The same results from a map given up by its owner (`std::move(m).set(k, v)`): nodes that
+    // no other map shares are changed where they are instead of copied, so an update of an
+    // unshared map allocates only when a node changes size. Shared subtrees are copied as by
+    // the const overloads, and other maps never see a change. On success *this is left empty;
+    // if it throws, *this is as it was (strong guarantee). Pointers and iterators into *this
+    // are invalidated. (Types whose moves may throw get the const overloads' behaviour.)
+    [[nodiscard]] Map set(K key, V value) && {
+        if constexpr (!in_place_updatable<K, V>) {
+            return given_up(std::as_const(*this).set(std::move(key), std::move(value)));
+        } else {
+            if (root_ == nullptr) {
+                return std::as_const(*this).set(std::move(key), std::move(value));
+            }
+            const value_type entry(std::move(key), std::move(value));
+            const hash_t hash = ops::hash_of(Hash{}, entry.first);
+            size_ += in_place::insert(root_, 0, hash, entry, Hash{}, Equal{});
+            return std::move(*this);
+        }
+    }
+    [[nodiscard]] Map erase(const K& key) && {
+        if constexpr (!in_place_updatable<K, V>) {
+            return given_up(std::as_const(*this).erase(key));
+        } else {
+            if (root_ == nullptr) {
+                return Map();
+            }
+            const hash_t hash = ops::hash_of(Hash{}, key);
+            size_ -= in_place::erase(root_, 0, hash, key, Equal{}).found;
+            return std::move(*this);
+        }
     }
 
     // Iteration visits each entry once, in an order fixed by the keys' hashes; it never
@@ -142,6 +176,12 @@ class Map {
     }
 
   private:
+    // Empties *this, as the rvalue overloads promise, and passes `result` on.
+    Map given_up(Map result) noexcept {
+        Map().swap(*this);
+        return result;
+    }
+
     template <class Visitor>
     static void visit_subtree(const node_type* node, unsigned depth, Visitor& visit) {
         if (node == nullptr) {

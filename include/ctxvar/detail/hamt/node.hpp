@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 namespace ctxvar::detail::hamt {
@@ -116,16 +117,36 @@ struct Node {
             src += (src == entry.remove);
             return old.entries()[src++];
         });
-        Node* const* from = old.children();
-        for (unsigned dst = 0, src = 0, c = n->child_count(); dst != c; ++dst) {
-            if (dst == child.insert) {
-                n->children()[dst] = child.insert_value;
-                continue;
+        fill_children(n, old.children(), child, /*retain=*/true);
+        return n;
+    }
+
+    // Like rebuild, for an `old` node its caller owns alone (one reference, reached only through
+    // nodes it owns alone): entries move instead of being copied, children change hands without
+    // touching their counts, and `old` is freed. A removed child stays the caller's to release.
+    // Only the inserted entry is copied, first, so if that throws `old` is as it was.
+    static Node* reshape(Node* old, bitmap_t datamap, bitmap_t nodemap,
+                         Edit<const entry_type*> entry, Edit<Node*> child = {}) {
+        static_assert(std::is_nothrow_move_constructible_v<entry_type>);
+        const std::uint32_t count = old->count - (entry.remove != none) + (entry.insert != none);
+        Node* n = allocate(datamap, nodemap, count);
+        if (entry.insert != none) {
+            try {
+                ::new (n->entry_slot(entry.insert)) entry_type(*entry.insert_value);
+            } catch (...) {
+                deallocate(n);
+                throw;
             }
-            src += (src == child.remove);
-            from[src]->retain();
-            n->children()[dst] = from[src++];
         }
+        for (unsigned dst = 0, src = 0; dst != count; ++dst) {
+            if (dst != entry.insert) {
+                src += (src == entry.remove);
+                ::new (n->entry_slot(dst)) entry_type(std::move(old->entries()[src++]));
+            }
+        }
+        fill_children(n, old->children(), child, /*retain=*/false);
+        std::destroy_n(old->entries(), old->count);
+        deallocate(old);
         return n;
     }
 
@@ -147,6 +168,22 @@ struct Node {
 
   private:
     std::byte* raw() noexcept { return reinterpret_cast<std::byte*>(this); }
+
+    // Fills n's children from `from` edited by `child`; kept children gain a reference when
+    // `retain` (a copy) and change hands as they are otherwise (a move). Never throws.
+    static void fill_children(Node* n, Node* const* from, Edit<Node*> child, bool retain) noexcept {
+        for (unsigned dst = 0, src = 0, c = n->child_count(); dst != c; ++dst) {
+            if (dst == child.insert) {
+                n->children()[dst] = child.insert_value;
+                continue;
+            }
+            src += (src == child.remove);
+            if (retain) {
+                from[src]->retain();
+            }
+            n->children()[dst] = from[src++];
+        }
+    }
 
     // Storage for entry i before it is built (entries() may only see built entries).
     void* entry_slot(unsigned i) noexcept {
