@@ -17,13 +17,6 @@ using namespace hamt_test;
 
 namespace {
 
-std::uint64_t test_seed() {
-    if (const char* s = std::getenv("CTXVAR_SEED"); s != nullptr && *s != '\0') {
-        return std::strtoull(s, nullptr, 0);
-    }
-    return 0x1A9ACE;
-}
-
 // Random rvalue and const updates of one live map, with snapshots (copies sharing its nodes)
 // taken, dropped and checked along the way. Every snapshot is checked when dropped or at the end.
 template <class Hash>
@@ -135,7 +128,7 @@ void check_canonical(std::uint64_t seed, int n) {
 
 TEST_SUITE("hamt") {
     TEST_CASE("random rvalue and const updates agree with the model and never change a snapshot") {
-        const std::uint64_t seed = test_seed();
+        const std::uint64_t seed = test_seed(0x1A9ACE);
         INFO("seed: ", seed, " (rerun with CTXVAR_SEED=", seed, ")");
         run_model<std::hash<int>>(seed, 40000, 300);
         run_model<Mod7Hash>(seed + 1, 30000, 100);
@@ -143,7 +136,7 @@ TEST_SUITE("hamt") {
     }
 
     TEST_CASE("rvalue updates leave the layout of a map built from scratch") {
-        const std::uint64_t seed = test_seed();
+        const std::uint64_t seed = test_seed(0x1A9ACE);
         CAPTURE(seed);
         check_canonical<SpreadHash>(seed, 128);  // deep chains that collapse
         check_canonical<Shift25Hash>(seed, 200); // keys 128 apart share a full hash

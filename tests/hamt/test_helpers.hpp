@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <stdexcept>
 #include <tuple>
@@ -164,6 +165,15 @@ std::vector<NodeLayout> layout(const M& map) {
         out.emplace_back(depth, datamap, nodemap, entries);
     }
     return out;
+}
+
+// The seed of a random test: CTXVAR_SEED from the environment when set (to replay a failure
+// whose seed the test printed), else the test's own fixed default.
+inline std::uint64_t test_seed(std::uint64_t fallback) {
+    if (const char* s = std::getenv("CTXVAR_SEED"); s != nullptr && *s != '\0') {
+        return std::strtoull(s, nullptr, 0);
+    }
+    return fallback;
 }
 
 // The map's contents through iteration; fails the test if iteration yields a key twice.

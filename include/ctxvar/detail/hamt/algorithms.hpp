@@ -119,6 +119,38 @@ struct Algorithms {
 
     // --- erase -------------------------------------------------------------------------------
 
+    // Where `key` is stored as an entry of `node` itself: its index and the datamap bit it
+    // holds (0 in a collision node). Index `none` when it is not (it may be in a sub-node).
+    struct Stored {
+        unsigned index = none;
+        bitmap_t bit = 0;
+    };
+    static Stored stored_inline(const NodeT& node, unsigned depth, hash_t hash, const key_type& key,
+                                const Equal& equal) {
+        if (depth == max_depth) {
+            return {collision_index(node, key, equal), 0};
+        }
+        const bitmap_t bit = bit_for(hash, depth);
+        if (!(node.datamap & bit)) {
+            return {};
+        }
+        const unsigned i = index_of(node.datamap, bit);
+        return equal(node.entries()[i].first, key) ? Stored{i, bit} : Stored{};
+    }
+
+    // What erasing one of `node`'s own entries leaves at `depth`. A sub-node always holds two
+    // entries or more, so one left alone moves up into its parent: that keeps the trie canonical.
+    enum class Leaves { other_entry, nothing, smaller_node };
+    static Leaves erasing_leaves(const NodeT& node, unsigned depth) noexcept {
+        if (node.nodemap == 0 && node.count == 2 && depth > 0) {
+            return Leaves::other_entry;
+        }
+        if (node.nodemap == 0 && node.count == 1) {
+            return Leaves::nothing; // the root's last entry
+        }
+        return Leaves::smaller_node;
+    }
+
     struct Erased {
         bool found = false;
         Ptr node; // the new node; empty with `found` and no `single`: the subtree is now empty
@@ -129,24 +161,19 @@ struct Algorithms {
 
     static Erased erase(const NodeT& node, unsigned depth, hash_t hash, const key_type& key,
                         const Equal& equal) {
-        if (depth == max_depth) {
-            return erase_collision(node, key, equal);
+        if (const Stored at = stored_inline(node, depth, hash, key, equal); at.index != none) {
+            switch (erasing_leaves(node, depth)) {
+            case Leaves::other_entry:
+                return {true, {}, &node.entries()[1 - at.index]};
+            case Leaves::nothing:
+                return {true, {}, nullptr};
+            case Leaves::smaller_node:
+                break;
+            }
+            return {true, Ptr(NodeT::rebuild(node, node.datamap ^ at.bit, node.nodemap,
+                                             {at.index, none, nullptr}))};
         }
-        const bitmap_t bit = bit_for(hash, depth);
-        if (node.datamap & bit) {
-            const unsigned i = index_of(node.datamap, bit);
-            if (!equal(node.entries()[i].first, key)) {
-                return {};
-            }
-            if (depth > 0 && node.nodemap == 0 && node.count == 2) {
-                return {true, {}, &node.entries()[1 - i]}; // the other one moves up
-            }
-            if (node.nodemap == 0 && node.count == 1) {
-                return {true, {}, nullptr}; // the root's last entry
-            }
-            return {true, Ptr(NodeT::rebuild(node, node.datamap ^ bit, node.nodemap,
-                                             {i, none, nullptr}))};
-        }
+        const bitmap_t bit = depth == max_depth ? 0 : bit_for(hash, depth);
         if (!(node.nodemap & bit)) {
             return {};
         }
@@ -233,17 +260,6 @@ struct Algorithms {
             return {};
         }
         return {Ptr(NodeT::rebuild(node, 0, 0, {i, i, &entry})), false};
-    }
-
-    static Erased erase_collision(const NodeT& node, const key_type& key, const Equal& equal) {
-        const unsigned i = collision_index(node, key, equal);
-        if (i == none) {
-            return {};
-        }
-        if (node.count == 2) {
-            return {true, {}, &node.entries()[1 - i]};
-        }
-        return {true, Ptr(NodeT::rebuild(node, 0, 0, {i, none, nullptr}))};
     }
 };
 

@@ -94,33 +94,21 @@ struct InPlace {
             return {r.found, r.single};
         }
         NodeT& node = *slot;
-        if (depth == max_depth) {
-            const unsigned i = ops::collision_index(node, key, equal);
-            if (i == none) {
-                return {};
-            }
-            if (node.count == 2) {
-                return {true, &node.entries()[1 - i]};
-            }
-            slot = NodeT::reshape(slot, 0, 0, {i, none, nullptr});
-            return {true};
-        }
-        const bitmap_t bit = bit_for(hash, depth);
-        if (node.datamap & bit) {
-            const unsigned i = index_of(node.datamap, bit);
-            if (!equal(node.entries()[i].first, key)) {
-                return {};
-            }
-            if (depth > 0 && node.nodemap == 0 && node.count == 2) {
-                return {true, &node.entries()[1 - i]};
-            }
-            if (node.nodemap == 0 && node.count == 1) {
-                NodeT::release(std::exchange(slot, nullptr)); // the root's last entry
+        if (const auto at = ops::stored_inline(node, depth, hash, key, equal); at.index != none) {
+            switch (ops::erasing_leaves(node, depth)) {
+            case ops::Leaves::other_entry:
+                return {true, &node.entries()[1 - at.index]};
+            case ops::Leaves::nothing:
+                NodeT::release(std::exchange(slot, nullptr));
                 return {true};
+            case ops::Leaves::smaller_node:
+                break;
             }
-            slot = NodeT::reshape(slot, node.datamap ^ bit, node.nodemap, {i, none, nullptr});
+            slot = NodeT::reshape(slot, node.datamap ^ at.bit, node.nodemap,
+                                  {at.index, none, nullptr});
             return {true};
         }
+        const bitmap_t bit = depth == max_depth ? 0 : bit_for(hash, depth);
         if (!(node.nodemap & bit)) {
             return {};
         }
