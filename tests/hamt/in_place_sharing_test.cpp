@@ -147,6 +147,30 @@ TEST_SUITE("hamt") {
         CHECK(live_bytes == bytes);
     }
 
+    TEST_CASE("an rvalue assignment on an unshared map moves the value in without copying it") {
+        struct Counted {
+            int v = 0;
+            int* copies = nullptr;
+            Counted(int x, int* c) noexcept : v(x), copies(c) {}
+            Counted(const Counted& o) : v(o.v), copies(o.copies) { ++*copies; }
+            Counted(Counted&&) noexcept = default;
+            Counted& operator=(Counted&&) noexcept = default;
+            Counted& operator=(const Counted&) = default;
+        };
+        static_assert(hamt::in_place_updatable<int, Counted>);
+        int copies = 0;
+        hamt::Map<int, Counted, IdHash, std::equal_to<int>, CountingAlloc<std::byte>> m;
+        m = std::move(m).set(1, Counted(1, &copies));
+        m = std::move(m).set(2, Counted(2, &copies));
+        const long long allocs = allocations;
+        copies = 0;
+        m = std::move(m).set(1, Counted(10, &copies));
+        CHECK(copies == 0);
+        CHECK(allocations == allocs);
+        CHECK(m.at(1).v == 10);
+        CHECK(m.at(2).v == 2);
+    }
+
     TEST_CASE("types whose moves may throw get correct results from the rvalue overloads") {
         static_assert(hamt::in_place_updatable<int, int>);
         static_assert(hamt::in_place_updatable<std::string, std::string>);

@@ -146,6 +146,7 @@ struct Algorithms {
             return Leaves::other_entry;
         }
         if (node.nodemap == 0 && node.count == 1) {
+            assert(depth == 0);     // a sub-node never holds a single entry
             return Leaves::nothing; // the root's last entry
         }
         return Leaves::smaller_node;

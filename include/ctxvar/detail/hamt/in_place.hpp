@@ -31,8 +31,9 @@ struct InPlace {
         return node->refs.load(std::memory_order_acquire) == 1;
     }
 
-    // Binds entry.first to entry.second below `slot`; returns whether the key is new.
-    static bool insert(NodeT*& slot, unsigned depth, hash_t hash, const entry_type& entry,
+    // Binds entry.first to entry.second below `slot`; returns whether the key is new. An
+    // assignment in place moves entry.second into the node; anything else copies `entry`.
+    static bool insert(NodeT*& slot, unsigned depth, hash_t hash, entry_type& entry,
                        const Hash& hasher, const Equal& equal) {
         if (!owned_alone(slot)) { // shared from here down: copy the path
             typename ops::Inserted r = ops::insert(*slot, depth, hash, entry, hasher, equal);
@@ -130,12 +131,11 @@ struct InPlace {
     }
 
   private:
-    // Stores entry.second over stored.second unless they are equal. The copy comes first, so a
-    // throwing copy leaves the stored value as it was; the move-assignment cannot throw.
-    static void assign(entry_type& stored, const entry_type& entry) {
+    // Moves entry.second over stored.second unless they are equal; cannot throw past the
+    // comparison (in_place_updatable).
+    static void assign(entry_type& stored, entry_type& entry) {
         if (!same_value(stored.second, entry.second)) {
-            auto value = entry.second;
-            stored.second = std::move(value);
+            stored.second = std::move(entry.second);
         }
     }
 };

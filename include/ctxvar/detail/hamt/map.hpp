@@ -23,8 +23,14 @@ namespace ctxvar::detail::hamt {
 //
 // Requirements: Hash returns std::size_t (folded to 32 bits: a hash below 2^32 is used as is);
 // keys that are Equal hash alike. Hash, Equal and Alloc are stateless (default-constructed
-// where needed); Alloc allocates bytes. Hash, Equal and the copy of K and V may throw: an
-// operation that throws leaves every map as it was and leaks nothing.
+// where needed); Alloc allocates bytes aligned as operator new aligns them. Where V has ==,
+// values that compare equal must be interchangeable: setting a key to a value == the stored
+// one keeps the stored one (so -0.0 over 0.0 keeps 0.0). Hash, Equal and the copy of K and V
+// may throw: an operation that throws leaves every map as it was and leaks nothing.
+//
+// Lifetime: pointers, references and iterators into a map stay valid while some map that
+// shares its root lives and has not been given up to an rvalue set/erase (which may change
+// nodes that it alone holds).
 template <class K, class V, class Hash = std::hash<K>, class Equal = std::equal_to<K>,
           class Alloc = std::allocator<std::byte>>
 class Map {
@@ -72,8 +78,8 @@ class Map {
     size_type size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
 
-    // The value stored for `key`, or nullptr. O(log32 n); never allocates. The pointer stays
-    // valid while any map that shares this one's root lives.
+    // The value stored for `key`, or nullptr. O(log32 n); never allocates. The pointer's
+    // lifetime is the map's (see Lifetime above).
     const V* find(const K& key) const {
         const value_type* e = find_entry(key);
         return e != nullptr ? &e->second : nullptr;
@@ -119,8 +125,9 @@ class Map {
     }
 
     // The same results from a map given up by its owner (`std::move(m).set(k, v)`): nodes that
-    // no other map shares are changed where they are instead of copied, so an update of an
-    // unshared map allocates only when a node changes size. Shared subtrees are copied as by
+    // no other map shares are changed where they are instead of copied: on an unshared map an
+    // assignment moves the value in and allocates nothing, and an insert or erase allocates
+    // only the nodes that change size (and copies the new entry). Shared subtrees are copied as by
     // the const overloads, and other maps never see a change. On success *this is left empty;
     // if it throws, *this is as it was (strong guarantee). Pointers and iterators into *this
     // are invalidated. (Types whose moves may throw get the const overloads' behaviour.)
@@ -131,7 +138,7 @@ class Map {
             if (root_ == nullptr) {
                 return std::as_const(*this).set(std::move(key), std::move(value));
             }
-            const value_type entry(std::move(key), std::move(value));
+            value_type entry(std::move(key), std::move(value));
             const hash_t hash = ops::hash_of(Hash{}, entry.first);
             size_ += in_place::insert(root_, 0, hash, entry, Hash{}, Equal{});
             return std::move(*this);
@@ -151,7 +158,7 @@ class Map {
     }
 
     // Iteration visits each entry once, in an order fixed by the keys' hashes; it never
-    // allocates. Iterators stay valid while any map sharing this root lives.
+    // allocates. Iterators live as pointers from find() do (see Lifetime above).
     const_iterator begin() const noexcept { return const_iterator(root_); }
     const_iterator end() const noexcept { return const_iterator(); }
 

@@ -29,6 +29,8 @@ struct Node {
     using byte_alloc = typename std::allocator_traits<Alloc>::template rebind_alloc<std::byte>;
     using byte_traits = std::allocator_traits<byte_alloc>;
 
+    // Nodes rely on Alloc aligning as operator new does (std::allocator, malloc and any
+    // allocator built on them do); a debug build checks each allocation.
     static_assert(alignof(entry_type) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
                   "over-aligned keys or values are not supported");
     static_assert(byte_traits::is_always_equal::value,
@@ -82,7 +84,7 @@ struct Node {
             n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) {
             return;
         }
-        std::destroy_n(n->entries(), n->count);
+        destroy_entries(n, n->count);
         for (unsigned i = 0, c = n->child_count(); i != c; ++i) {
             release(n->children()[i]);
         }
@@ -117,7 +119,7 @@ struct Node {
             src += (src == entry.remove);
             return old.entries()[src++];
         });
-        fill_children(n, old.children(), child, /*retain=*/true);
+        fill_children(n, old, child, /*retain=*/true);
         return n;
     }
 
@@ -144,8 +146,8 @@ struct Node {
                 ::new (n->entry_slot(dst)) entry_type(std::move(old->entries()[src++]));
             }
         }
-        fill_children(n, old->children(), child, /*retain=*/false);
-        std::destroy_n(old->entries(), old->count);
+        fill_children(n, *old, child, /*retain=*/false);
+        destroy_entries(old, old->count);
         deallocate(old);
         return n;
     }
@@ -169,9 +171,11 @@ struct Node {
   private:
     std::byte* raw() noexcept { return reinterpret_cast<std::byte*>(this); }
 
-    // Fills n's children from `from` edited by `child`; kept children gain a reference when
+    // Fills n's children from old's edited by `child`; kept children gain a reference when
     // `retain` (a copy) and change hands as they are otherwise (a move). Never throws.
-    static void fill_children(Node* n, Node* const* from, Edit<Node*> child, bool retain) noexcept {
+    static void fill_children(Node* n, const Node& old, Edit<Node*> child, bool retain) noexcept {
+        // children() may only be formed where child pointers exist.
+        Node* const* from = old.nodemap != 0 ? old.children() : nullptr;
         for (unsigned dst = 0, src = 0, c = n->child_count(); dst != c; ++dst) {
             if (dst == child.insert) {
                 n->children()[dst] = child.insert_value;
@@ -185,6 +189,13 @@ struct Node {
         }
     }
 
+    // Destroys the first `built` entries of n; entries() may only be formed where there are some.
+    static void destroy_entries(Node* n, unsigned built) noexcept {
+        if (built != 0) {
+            std::destroy_n(n->entries(), built);
+        }
+    }
+
     // Storage for entry i before it is built (entries() may only see built entries).
     void* entry_slot(unsigned i) noexcept {
         return raw() + entries_offset() + i * sizeof(entry_type);
@@ -193,6 +204,8 @@ struct Node {
     static Node* allocate(bitmap_t datamap, bitmap_t nodemap, std::uint32_t count) {
         byte_alloc alloc;
         std::byte* p = byte_traits::allocate(alloc, bytes(count, popcount(nodemap)));
+        assert(reinterpret_cast<std::uintptr_t>(p) % __STDCPP_DEFAULT_NEW_ALIGNMENT__ == 0 &&
+               "Alloc must align as operator new does");
         return ::new (static_cast<void*>(p)) Node{{1}, datamap, nodemap, count};
     }
 
@@ -214,7 +227,7 @@ struct Node {
                 ::new (n->entry_slot(built)) entry_type(source(built, cursor));
             }
         } catch (...) {
-            std::destroy_n(n->entries(), built);
+            destroy_entries(n, built);
             deallocate(n);
             throw;
         }
