@@ -28,10 +28,15 @@ struct Algorithms {
     using ChildEdit = typename NodeT::template Edit<NodeT*>;
     static constexpr unsigned none = NodeT::none;
 
-    static hash_t hash_of(const Hash& hash, const key_type& key) { return fold_hash(hash(key)); }
+    // Q is key_type, or any type that Hash and Equal accept beside it (heterogeneous lookup).
+    template <class Q>
+    static hash_t hash_of(const Hash& hash, const Q& key) {
+        return fold_hash(hash(key));
+    }
 
     // The entry for `key`, or nullptr. Reads only; any number of threads may call it at once.
-    static const entry_type* find(const NodeT* node, hash_t hash, const key_type& key,
+    template <class Q>
+    static const entry_type* find(const NodeT* node, hash_t hash, const Q& key,
                                   const Equal& equal) {
         for (unsigned depth = 0; node != nullptr; ++depth) {
             if (depth == max_depth) {
@@ -199,10 +204,12 @@ struct Algorithms {
 
     // --- equality ----------------------------------------------------------------------------
 
-    // Whether two subtrees at `depth` hold the same keys with equal values. The layout is
-    // canonical (it depends only on the keys' hashes), so the shapes must match; shared
-    // subtrees compare equal without being visited.
-    static bool equal_trees(const NodeT* a, const NodeT* b, unsigned depth, const Equal& equal) {
+    // Whether two subtrees at `depth` hold the same keys with values that `value_equal` finds
+    // equal. The layout is canonical (it depends only on the keys' hashes), so the shapes must
+    // match; shared subtrees compare equal without being visited.
+    template <class ValueEqual>
+    static bool equal_trees(const NodeT* a, const NodeT* b, unsigned depth, const Equal& equal,
+                            const ValueEqual& value_equal) {
         if (a == b) {
             return true;
         }
@@ -213,7 +220,7 @@ struct Algorithms {
             for (unsigned i = 0; i != a->count; ++i) {
                 const entry_type& e = a->entries()[i];
                 const entry_type* other = find_collision(*b, e.first, equal);
-                if (other == nullptr || !(other->second == e.second)) {
+                if (other == nullptr || !value_equal(other->second, e.second)) {
                     return false;
                 }
             }
@@ -222,12 +229,12 @@ struct Algorithms {
         for (unsigned i = 0; i != a->count; ++i) {
             const entry_type& x = a->entries()[i];
             const entry_type& y = b->entries()[i];
-            if (!equal(x.first, y.first) || !(x.second == y.second)) {
+            if (!equal(x.first, y.first) || !value_equal(x.second, y.second)) {
                 return false;
             }
         }
         for (unsigned j = 0, c = a->child_count(); j != c; ++j) {
-            if (!equal_trees(a->children()[j], b->children()[j], depth + 1, equal)) {
+            if (!equal_trees(a->children()[j], b->children()[j], depth + 1, equal, value_equal)) {
                 return false;
             }
         }
@@ -235,7 +242,8 @@ struct Algorithms {
     }
 
     // Index of `key` in a collision node, or `none`.
-    static unsigned collision_index(const NodeT& node, const key_type& key, const Equal& equal) {
+    template <class Q>
+    static unsigned collision_index(const NodeT& node, const Q& key, const Equal& equal) {
         for (unsigned i = 0; i != node.count; ++i) {
             if (equal(node.entries()[i].first, key)) {
                 return i;
@@ -245,8 +253,8 @@ struct Algorithms {
     }
 
   private:
-    static const entry_type* find_collision(const NodeT& node, const key_type& key,
-                                            const Equal& equal) {
+    template <class Q>
+    static const entry_type* find_collision(const NodeT& node, const Q& key, const Equal& equal) {
         const unsigned i = collision_index(node, key, equal);
         return i == none ? nullptr : &node.entries()[i];
     }

@@ -6,6 +6,7 @@
 #include <ctxvar/detail/hamt/in_place.hpp>
 #include <ctxvar/detail/hamt/iterator.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -37,6 +38,10 @@ class Map {
     using node_type = Node<K, V, Alloc>;
     using ops = Algorithms<node_type, Hash, Equal>;
     using in_place = InPlace<node_type, Hash, Equal>;
+    static constexpr bool transparent = requires {
+        typename Hash::is_transparent;
+        typename Equal::is_transparent;
+    };
 
   public:
     using key_type = K;
@@ -85,6 +90,18 @@ class Map {
         return e != nullptr ? &e->second : nullptr;
     }
     bool contains(const K& key) const { return find_entry(key) != nullptr; }
+
+    // Heterogeneous lookup, as in std::unordered_map: when Hash and Equal both declare
+    // `is_transparent`, any `key` they accept beside K works, and no K is built for it.
+    template <class Q>
+    requires(!std::same_as<Q, K> && transparent) const V* find(const Q& key) const {
+        const value_type* e = find_entry(key);
+        return e != nullptr ? &e->second : nullptr;
+    }
+    template <class Q>
+    requires(!std::same_as<Q, K> && transparent) bool contains(const Q& key) const {
+        return find_entry(key) != nullptr;
+    }
 
     // The value stored for `key`; throws std::out_of_range when there is none.
     const V& at(const K& key) const {
@@ -168,10 +185,18 @@ class Map {
     // Same keys with == values. Maps of different sizes are unequal and maps sharing a root
     // equal, both at once; otherwise shared subtrees are skipped and the rest compared.
     friend bool operator==(const Map& a, const Map& b) requires std::equality_comparable<V> {
-        if (a.size_ != b.size_) {
+        return a.equal_to(b, std::equal_to<V>{});
+    }
+
+    // The same comparison with values compared by `value_equal(const V&, const V&)`, for
+    // values whose own == does not say what "equal contents" means (boxed values, say).
+    template <class ValueEqual>
+    bool equal_to(const Map& other, const ValueEqual& value_equal) const {
+        if (size_ != other.size_) {
             return false;
         }
-        return a.root_ == b.root_ || ops::equal_trees(a.root_, b.root_, 0, Equal{});
+        return root_ == other.root_ ||
+               ops::equal_trees(root_, other.root_, 0, Equal{}, value_equal);
     }
 
     // Calls visit(depth, datamap, nodemap, entries, bytes) for every node, parents before
@@ -202,7 +227,8 @@ class Map {
 
     Map(node_type* root, size_type size) noexcept : root_(root), size_(size) {}
 
-    const value_type* find_entry(const K& key) const {
+    template <class Q>
+    const value_type* find_entry(const Q& key) const {
         if (root_ == nullptr) {
             return nullptr;
         }

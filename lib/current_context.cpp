@@ -1,0 +1,109 @@
+// The process's one current-context slot per thread, the switch primitive over it, entering and
+// exiting contexts, and the release of a thread's context when the thread ends.
+#include <ctxvar/detail/context_data.hpp>
+#include <ctxvar/errors.hpp>
+
+#include <pthread.h>
+
+#include <cassert>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+namespace ctxvar::detail {
+namespace {
+
+// Trivially destructible and constant-initialised, so it can be read at any point of a thread's
+// life, from any other thread_local's destructor included. initial-exec: one %fs-relative load,
+// instead of a __tls_get_addr call per access from a shared library.
+struct Slot {
+    ContextData* current = nullptr;
+    bool release_registered = false; // the thread-exit release below is armed
+};
+[[gnu::tls_model("initial-exec")]] constinit thread_local Slot slot;
+
+// Thread exit: glibc runs POSIX thread-specific-data destructors after every C++ thread_local
+// destructor of the thread (start_thread: __call_tls_dtors, then __nptl_deallocate_tsd). So a
+// thread_local destructor may still get and set variables; the context goes after all of them.
+// A set from a later TSD destructor re-arms the release (glibc repeats the TSD round, up to
+// PTHREAD_DESTRUCTOR_ITERATIONS times). The main thread runs no TSD destructors: its context
+// lives until the process ends.
+void release_at_thread_exit(void*) noexcept {
+    slot.release_registered = false;
+    release(std::exchange(slot.current, nullptr));
+}
+
+pthread_key_t thread_exit_key() noexcept {
+    static const pthread_key_t key = [] {
+        pthread_key_t k;
+        if (pthread_key_create(&k, &release_at_thread_exit) != 0) {
+            std::fputs("ctxvar: pthread_key_create failed; cannot release contexts at thread "
+                       "exit\n",
+                       stderr);
+            std::abort();
+        }
+        return k;
+    }();
+    return key;
+}
+
+[[gnu::noinline, gnu::cold]] void arm_release_at_thread_exit() noexcept {
+    // Any non-null value arms the destructor. ENOMEM (the only possible error) leaves it unarmed,
+    // and the next installation tries again.
+    slot.release_registered = pthread_setspecific(thread_exit_key(), &slot) == 0;
+}
+
+[[noreturn, gnu::cold]] void throw_entered(const ContextData* context) {
+    char address[32];
+    std::snprintf(address, sizeof address, "%p", static_cast<const void*>(context));
+    throw ContextEnteredError(std::string("cannot enter context: <Context object at ") + address +
+                              "> is already entered");
+}
+
+} // namespace
+
+ContextData* current_context() noexcept {
+    return slot.current;
+}
+
+ContextData* exchange_current(ContextData* next) noexcept {
+    if (next != nullptr && !slot.release_registered) [[unlikely]] {
+        arm_release_at_thread_exit();
+    }
+    return std::exchange(slot.current, next);
+}
+
+ContextData* enter(ContextData* context) {
+    constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
+    std::uint64_t state = context->state.load(std::memory_order_relaxed);
+    do {
+        if (state & ContextData::entered_bit) {
+            throw_entered(context);
+        }
+        // acquire: the snapshot the last flow to exit left (on any thread) is the one we see.
+    } while (!context->state.compare_exchange_weak(state, state + entry, std::memory_order_acquire,
+                                                   std::memory_order_relaxed));
+    return exchange_current(context);
+}
+
+void exit(ContextData* context, ContextData* previous) noexcept {
+    constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
+    [[maybe_unused]] ContextData* current = exchange_current(previous);
+    assert(current == context && "a runtime switched flows without switching back");
+    // release: what this flow set is visible to the next flow to enter.
+    if (context->state.fetch_sub(entry, std::memory_order_acq_rel) == entry) {
+        destroy_context(context);
+    }
+}
+
+ContextData& current_or_create() {
+    if (ContextData* context = slot.current) {
+        return *context;
+    }
+    ContextData* created = create_context({});
+    exchange_current(created);
+    return *created;
+}
+
+} // namespace ctxvar::detail
