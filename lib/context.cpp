@@ -36,6 +36,16 @@ void destroy_context(ContextData* context) noexcept {
     delete context;
 }
 
+const ValueBox* ContextData::find_and_cache(const VarData* var) const noexcept {
+    const Entry* entry = vars_.find_entry(var);
+    if (entry == nullptr) {
+        return nullptr;
+    }
+    cache_[cache_index(var)].store(entry, std::memory_order_relaxed);
+    cache_used_.store(true, std::memory_order_relaxed);
+    return entry->second.get();
+}
+
 bool equal_contents(const Snapshot& a, const Snapshot& b) {
     return a.equal_to(b, [](const ValueRef& x, const ValueRef& y) {
         return x.get() == y.get() || x->ops->equal(*x, *y);

@@ -11,17 +11,16 @@
 #include <string>
 #include <utility>
 
+// The slot. Trivially destructible and constant-initialised, so it can be read at any point of a
+// thread's life, from any other thread_local's destructor included. initial-exec: one
+// %fs-relative access instead of a __tls_get_addr call, and the model the header's asm assumes.
+extern "C" {
+[[gnu::tls_model("initial-exec"), gnu::visibility("default")]] constinit thread_local //
+    ctxvar::detail::CurrentSlot ctxvar_current_slot;
+}
+
 namespace ctxvar::detail {
 namespace {
-
-// Trivially destructible and constant-initialised, so it can be read at any point of a thread's
-// life, from any other thread_local's destructor included. initial-exec: one %fs-relative load,
-// instead of a __tls_get_addr call per access from a shared library.
-struct Slot {
-    ContextData* current = nullptr;
-    bool release_registered = false; // the thread-exit release below is armed
-};
-[[gnu::tls_model("initial-exec")]] constinit thread_local Slot slot;
 
 // Thread exit: glibc runs POSIX thread-specific-data destructors after every C++ thread_local
 // destructor of the thread (start_thread: __call_tls_dtors, then __nptl_deallocate_tsd). So a
@@ -30,8 +29,8 @@ struct Slot {
 // PTHREAD_DESTRUCTOR_ITERATIONS times). The main thread runs no TSD destructors: its context
 // lives until the process ends.
 void release_at_thread_exit(void*) noexcept {
-    slot.release_registered = false;
-    release(std::exchange(slot.current, nullptr));
+    ctxvar_current_slot.release_registered = false;
+    release(std::exchange(ctxvar_current_slot.current, nullptr));
 }
 
 pthread_key_t thread_exit_key() noexcept {
@@ -48,11 +47,20 @@ pthread_key_t thread_exit_key() noexcept {
     return key;
 }
 
-[[gnu::noinline, gnu::cold]] void arm_release_at_thread_exit() noexcept {
+} // namespace
+
+CurrentSlot* current_slot_out_of_line() noexcept {
+    return &ctxvar_current_slot;
+}
+
+void arm_release_at_thread_exit() noexcept {
     // Any non-null value arms the destructor. ENOMEM (the only possible error) leaves it unarmed,
     // and the next installation tries again.
-    slot.release_registered = pthread_setspecific(thread_exit_key(), &slot) == 0;
+    ctxvar_current_slot.release_registered =
+        pthread_setspecific(thread_exit_key(), &ctxvar_current_slot) == 0;
 }
+
+namespace {
 
 [[noreturn, gnu::cold]] void throw_entered(const ContextData* context) {
     char address[32];
@@ -62,17 +70,6 @@ pthread_key_t thread_exit_key() noexcept {
 }
 
 } // namespace
-
-ContextData* current_context() noexcept {
-    return slot.current;
-}
-
-ContextData* exchange_current(ContextData* next) noexcept {
-    if (next != nullptr && !slot.release_registered) [[unlikely]] {
-        arm_release_at_thread_exit();
-    }
-    return std::exchange(slot.current, next);
-}
 
 ContextData* enter(ContextData* context) {
     constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
@@ -98,7 +95,7 @@ void exit(ContextData* context, ContextData* previous) noexcept {
 }
 
 ContextData& current_or_create() {
-    if (ContextData* context = slot.current) {
+    if (ContextData* context = ctxvar_current_slot.current) {
         return *context;
     }
     ContextData* created = create_context({});

@@ -27,10 +27,12 @@ TokenState set_value(const VarRef& var, ValueRef value) {
         exchange_current(context);
         return TokenState{var, context->id, {}, false};
     }
-    const ValueRef* old = context->vars.find(var.get());
+    // The token holds the old value, so the update below destroys no value: no destructor of
+    // a user's type runs while the snapshot is half-changed.
+    const ValueRef* old = context->vars().find(var.get());
     TokenState token{var, context->id, old != nullptr ? *old : ValueRef(), false};
-    // Rvalue set: nodes this context alone holds change in place; on a throw vars is unchanged.
-    context->vars = std::move(context->vars).set(var, std::move(value));
+    // Rvalue set: nodes this context alone holds change in place; on a throw, nothing changed.
+    context->update_vars([&](Snapshot vars) { return std::move(vars).set(var, std::move(value)); });
     return token;
 }
 
@@ -45,8 +47,14 @@ void reset_value(const VarData& var, TokenState& token) {
     if (context == nullptr || context->id != token.context_id) {
         throw TokenMismatchError(token_repr(token) + " was created in a different Context");
     }
-    Snapshot& vars = context->vars;
-    vars = token.old ? std::move(vars).set(token.var, token.old) : std::move(vars).erase(token.var);
+    // Kept until the snapshot is whole again: the value being replaced may be the last
+    // reference to a user's object, whose destructor may read context variables.
+    const ValueRef* current = context->vars().find(token.var.get());
+    const ValueRef displaced = current != nullptr ? *current : ValueRef();
+    context->update_vars([&](Snapshot vars) {
+        return token.old ? std::move(vars).set(token.var, token.old)
+                         : std::move(vars).erase(token.var);
+    });
     token.used = true;
 }
 

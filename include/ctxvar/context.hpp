@@ -58,7 +58,7 @@ class Context {
     ~Context() { detail::release(data_); }
 
     // A new context object with the same variables and values: O(1), one allocation.
-    [[nodiscard]] Context copy() const { return Context(detail::create_context(data().vars)); }
+    [[nodiscard]] Context copy() const { return Context(detail::create_context(data().vars())); }
 
     // Enters this context, calls f(args...), and exits, also when f throws; returns what f
     // returns (void, references and move-only types included). Sets made inside stay in this
@@ -72,17 +72,17 @@ class Context {
 
     // --- The mapping view. Like Python's, it ignores variables' defaults. ---
 
-    std::size_t size() const { return data().vars.size(); }
+    std::size_t size() const { return data().vars().size(); }
     bool empty() const { return size() == 0; }
 
     template <class T>
     bool contains(const ContextVar<T>& var) const {
-        return data().vars.contains(var.data());
+        return data().vars().contains(var.data());
     }
     // The value this context holds for `var`, or nullptr. Lives as get()'s result does.
     template <class T>
     const T* get(const ContextVar<T>& var) const {
-        const detail::ValueRef* value = data().vars.find(var.data());
+        const detail::ValueRef* value = data().vars().find(var.data());
         return value != nullptr ? &detail::unbox<T>(**value) : nullptr;
     }
     // The same, throwing LookupError (Python's KeyError) when `var` is not set here.
@@ -151,13 +151,13 @@ class Context {
         explicit iterator(detail::Snapshot::const_iterator it) : it_(it) {}
         detail::Snapshot::const_iterator it_;
     };
-    iterator begin() const { return iterator(data().vars.begin()); }
-    iterator end() const { return iterator(data().vars.end()); }
+    iterator begin() const { return iterator(data().vars().begin()); }
+    iterator end() const { return iterator(data().vars().end()); }
 
     // Same variables with equal values (each compared with its type's ==; values of a type
     // without == are equal only to themselves). Python's Context ==.
     friend bool operator==(const Context& a, const Context& b) {
-        return detail::equal_contents(a.data().vars, b.data().vars);
+        return detail::equal_contents(a.data().vars(), b.data().vars());
     }
     // Identity: both handles share one context object (Python's `is`).
     bool is(const Context& other) const noexcept { return data_ == other.data_; }
@@ -180,7 +180,7 @@ class Context {
 // A new context object with the current context's contents: O(1), one allocation (two the
 // first time a flow without a context object calls it, as CPython creates the flow's own).
 [[nodiscard]] inline Context copy_context() {
-    return Context(detail::create_context(detail::current_or_create().vars));
+    return Context(detail::create_context(detail::current_or_create().vars()));
 }
 
 } // namespace ctxvar

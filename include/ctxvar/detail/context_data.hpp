@@ -14,18 +14,67 @@ namespace ctxvar::detail {
 // A context's contents: variable -> boxed value, immutable and shared between snapshots.
 using Snapshot = hamt::Map<VarRef, ValueRef, VarHash, VarEqual>;
 
-struct ContextData {
+class ContextData {
+  public:
     static constexpr std::uint64_t entered_bit = 1;
     static constexpr std::uint64_t one_ref = 2;
+    using Entry = Snapshot::value_type;
 
     explicit ContextData(Snapshot vars, std::uint64_t id) noexcept
-        : vars(std::move(vars)), id(id) {}
+        : vars_(std::move(vars)), id(id) {}
+
+    const Snapshot& vars() const noexcept { return vars_; }
+
+    // The value bound to `var`, or nullptr. The last lookups are cached per object (one slot
+    // per variable hash), so a variable read again costs one compare whatever the size of the
+    // snapshot. Slots are atomic (relaxed) because two threads may read one object that both
+    // have current (a shared SavedContext); a write to the snapshot never races a read (only
+    // the flow that has the object current writes, DESIGN.md), so a slot never outlives it.
+    const ValueBox* find(const VarData* var) const noexcept {
+        const Entry* cached = cache_[cache_index(var)].load(std::memory_order_relaxed);
+        if (cached != nullptr && cached->first.get() == var) [[likely]] {
+            return cached->second.get();
+        }
+        return find_and_cache(var);
+    }
+
+    // Replaces the snapshot with update(old snapshot), e.g. an rvalue Map::set, and forgets
+    // cached lookups (before, so that nothing the update frees is reachable from a slot; and
+    // after, for lookups made while it ran). Strong guarantee when `update` has it.
+    template <class Update>
+    void update_vars(Update&& update) {
+        forget_cached();
+        vars_ = std::forward<Update>(update)(std::move(vars_));
+        forget_cached();
+    }
 
     // Bit 0: entered (inside Context::run, in any flow on any thread); the rest: references
     // times two. One word, so entering takes a reference and sets the bit in one atomic step:
     // the object stays alive while entered even if every handle to it goes.
     std::atomic<std::uint64_t> state{one_ref};
-    Snapshot vars;
+
+  private:
+    static constexpr unsigned cache_bits = 3;
+    static unsigned cache_index(const VarData* var) noexcept {
+        return static_cast<unsigned>(
+            (reinterpret_cast<std::uintptr_t>(var) * std::uint64_t{0x9E3779B97F4A7C15}) >>
+            (64 - cache_bits));
+    }
+    const ValueBox* find_and_cache(const VarData* var) const noexcept;
+    void forget_cached() noexcept {
+        if (cache_used_.load(std::memory_order_relaxed)) {
+            for (auto& slot : cache_) {
+                slot.store(nullptr, std::memory_order_relaxed);
+            }
+            cache_used_.store(false, std::memory_order_relaxed);
+        }
+    }
+
+    Snapshot vars_;
+    mutable std::atomic<const Entry*> cache_[1u << cache_bits] = {};
+    mutable std::atomic<bool> cache_used_{false};
+
+  public:
     const std::uint64_t id; // unique in the process; a token remembers the one it was made in
 };
 
@@ -48,15 +97,77 @@ inline void release(ContextData* context) noexcept {
     }
 }
 
-// This thread's current context object, or nullptr when its flow has none yet. Out of line on
-// purpose: a fiber that migrates threads inside a caller must not read a thread-local address
-// computed before the switch (DESIGN.md, "TLS address caching").
-ContextData* current_context() noexcept;
+// Calls to the library's slot functions go through the GOT rather than a PLT stub.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
+#define CTXVAR_NOPLT [[gnu::noplt]]
+#else
+#define CTXVAR_NOPLT
+#endif
 
-// Installs `next` as this thread's current context and returns the previous one. The slot owns
-// one reference to what it holds: ownership of `next` passes to the slot, and the caller owns
-// the returned pointer. Never allocates, never touches a reference count.
-ContextData* exchange_current(ContextData* next) noexcept;
+// The thread's current-context slot: one thread_local in the library, the C symbol
+// ctxvar_current_slot, so every shared object in a process sees the same one. It owns one
+// reference to the context it holds (or holds an entered context: see enter()).
+struct CurrentSlot {
+    ContextData* current = nullptr;  // first: current_context() reads offset 0
+    bool release_registered = false; // the thread-exit release is armed (lib/current_context.cpp)
+};
+
+CTXVAR_NOPLT CurrentSlot* current_slot_out_of_line() noexcept;
+CTXVAR_NOPLT void arm_release_at_thread_exit() noexcept;
+
+// A fiber that migrates threads inside a caller must never use a thread-local address computed
+// before the switch (DESIGN.md, "TLS address caching"), so nothing here lets the compiler keep
+// one: on x86-64 ELF each access is a volatile asm with a memory clobber (the thread pointer is
+// re-read every time, and the access cannot move across a call that switches fibers); elsewhere
+// it is an out-of-line call. The asm is the initial-exec TLS sequence, valid in executables and
+// in shared objects (the library's slot has the initial-exec model).
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__)
+#define CTXVAR_INLINE_SLOT 1
+#else
+#define CTXVAR_INLINE_SLOT 0
+#endif
+
+inline CurrentSlot* current_slot() noexcept {
+#if CTXVAR_INLINE_SLOT
+    CurrentSlot* slot;
+    asm volatile("movq %%fs:0, %0\n\t"
+                 "addq ctxvar_current_slot@gottpoff(%%rip), %0"
+                 : "=r"(slot)
+                 :
+                 : "memory");
+    return slot;
+#else
+    return current_slot_out_of_line();
+#endif
+}
+
+// This thread's current context object, or nullptr when its flow has none yet.
+inline ContextData* current_context() noexcept {
+#if CTXVAR_INLINE_SLOT
+    ContextData* context; // one load less than current_slot()->current: the hot path of get()
+    asm volatile("movq ctxvar_current_slot@gottpoff(%%rip), %0\n\t"
+                 "movq %%fs:(%0), %0"
+                 : "=r"(context)
+                 :
+                 : "memory");
+    return context;
+#else
+    return current_slot_out_of_line()->current;
+#endif
+}
+
+// Installs `next` as this thread's current context and returns the previous one. Ownership of
+// `next`'s reference passes to the slot, and the caller owns the returned one. Never allocates,
+// never throws, never touches a reference count.
+inline ContextData* exchange_current(ContextData* next) noexcept {
+    CurrentSlot* slot = current_slot();
+    if (next != nullptr && !slot->release_registered) [[unlikely]] {
+        arm_release_at_thread_exit();
+    }
+    ContextData* previous = slot->current;
+    slot->current = next;
+    return previous;
+}
 
 // Context::run's two halves. `enter` sets the entered bit and takes a reference in one step
 // (throws ContextEnteredError when already entered anywhere), installs `context`, and returns
@@ -73,11 +184,7 @@ bool equal_contents(const Snapshot& a, const Snapshot& b);
 // The value the current context holds for `var`, or nullptr. Inline: the fast path of get().
 inline const ValueBox* find_current(const VarData* var) noexcept {
     const ContextData* context = current_context();
-    if (context == nullptr) {
-        return nullptr;
-    }
-    const ValueRef* value = context->vars.find(var);
-    return value != nullptr ? value->get() : nullptr;
+    return context != nullptr ? context->find(var) : nullptr;
 }
 
 } // namespace ctxvar::detail

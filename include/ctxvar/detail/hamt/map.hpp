@@ -91,6 +91,17 @@ class Map {
     }
     bool contains(const K& key) const { return find_entry(key) != nullptr; }
 
+    // The stored (key, value) pair for `key`, or nullptr; it lives as find()'s pointer does.
+    // Q is K, or (with transparent Hash and Equal, below) any key type they accept.
+    template <class Q>
+        requires(std::same_as<Q, K> || transparent)
+    const value_type* find_entry(const Q& key) const {
+        if (root_ == nullptr) {
+            return nullptr;
+        }
+        return ops::find(root_, ops::hash_of(Hash{}, key), key, Equal{});
+    }
+
     // Heterogeneous lookup, as in std::unordered_map: when Hash and Equal both declare
     // `is_transparent`, any `key` they accept beside K works, and no K is built for it.
     template <class Q>
@@ -227,13 +238,6 @@ class Map {
 
     Map(node_type* root, size_type size) noexcept : root_(root), size_(size) {}
 
-    template <class Q>
-    const value_type* find_entry(const Q& key) const {
-        if (root_ == nullptr) {
-            return nullptr;
-        }
-        return ops::find(root_, ops::hash_of(Hash{}, key), key, Equal{});
-    }
 
     node_type* root_ = nullptr;
     size_type size_ = 0;
