@@ -27,6 +27,11 @@ TokenState set_value(const VarRef& var, ValueRef value) {
         exchange_current(context);
         return TokenState{var, context->id, {}, false};
     }
+    if (ValueRef* stored = context->find_owned(var.get())) {
+        // An assignment on a path this context alone owns: the old value moves into the token
+        // and the new one takes its place. Nothing allocated, no node copied, nothing freed.
+        return TokenState{var, context->id, std::exchange(*stored, std::move(value)), false};
+    }
     // The token holds the old value, so the update below destroys no value: no destructor of
     // a user's type runs while the snapshot is half-changed.
     const ValueRef* old = context->vars().find(var.get());
@@ -47,8 +52,15 @@ void reset_value(const VarData& var, TokenState& token) {
     if (context == nullptr || context->id != token.context_id) {
         throw TokenMismatchError(token_repr(token) + " was created in a different Context");
     }
-    // Kept until the snapshot is whole again: the value being replaced may be the last
+    // The value being replaced is kept until the snapshot is whole again: it may be the last
     // reference to a user's object, whose destructor may read context variables.
+    if (token.old) {
+        if (ValueRef* stored = context->find_owned(token.var.get())) {
+            const ValueRef displaced = std::exchange(*stored, token.old);
+            token.used = true;
+            return;
+        }
+    }
     const ValueRef* current = context->vars().find(token.var.get());
     const ValueRef displaced = current != nullptr ? *current : ValueRef();
     context->update_vars([&](Snapshot vars) {

@@ -38,6 +38,11 @@ class ContextData {
         return find_and_cache(var);
     }
 
+    // The stored value of `var` for assigning where it is, when this object alone reaches the
+    // trie path to it (see hamt::Map::find_owned), else nullptr. Cached lookups stay valid: they
+    // point at the entry, which stays where it is.
+    ValueRef* find_owned(const VarData* var) noexcept { return vars_.find_owned(var); }
+
     // Replaces the snapshot with update(old snapshot), e.g. an rvalue Map::set, and forgets
     // cached lookups (before, so that nothing the update frees is reachable from a slot; and
     // after, for lookups made while it ran). Strong guarantee when `update` has it.

@@ -31,6 +31,29 @@ struct InPlace {
         return node->refs.load(std::memory_order_acquire) == 1;
     }
 
+    // The entry for `key` when every node on the path to it is owned alone (so it may be changed
+    // where it is without any other map seeing it); nullptr when a node on the way is shared or
+    // the key is absent.
+    template <class Q>
+    static entry_type* find_owned(NodeT* node, hash_t hash, const Q& key, const Equal& equal) {
+        for (unsigned depth = 0; node != nullptr && owned_alone(node); ++depth) {
+            if (depth == max_depth) {
+                const unsigned i = ops::collision_index(*node, key, equal);
+                return i == none ? nullptr : &node->entries()[i];
+            }
+            const bitmap_t bit = bit_for(hash, depth);
+            if (node->datamap & bit) {
+                entry_type& e = node->entries()[index_of(node->datamap, bit)];
+                return equal(e.first, key) ? &e : nullptr;
+            }
+            if (!(node->nodemap & bit)) {
+                return nullptr;
+            }
+            node = node->children()[index_of(node->nodemap, bit)];
+        }
+        return nullptr;
+    }
+
     // Binds entry.first to entry.second below `slot`; returns whether the key is new. An
     // assignment in place moves entry.second into the node; anything else copies `entry`.
     static bool insert(NodeT*& slot, unsigned depth, hash_t hash, entry_type& entry,

@@ -94,8 +94,7 @@ class Map {
     // The stored (key, value) pair for `key`, or nullptr; it lives as find()'s pointer does.
     // Q is K, or (with transparent Hash and Equal, below) any key type they accept.
     template <class Q>
-        requires(std::same_as<Q, K> || transparent)
-    const value_type* find_entry(const Q& key) const {
+    requires(std::same_as<Q, K> || transparent) const value_type* find_entry(const Q& key) const {
         if (root_ == nullptr) {
             return nullptr;
         }
@@ -185,6 +184,22 @@ class Map {
         }
     }
 
+    // The value stored for `key`, for changing where it is, when this map alone reaches every
+    // node on the path to it (no copy of the map or of any of those nodes exists); nullptr when
+    // one is shared or the key is absent. An assignment through the pointer changes this map
+    // only, allocates nothing and copies no node: the cheapest update there is. (Assigning a
+    // value == the old one is fine; anything the old value owned is the caller's to keep or
+    // drop.) The pointer lives until the next update of this map; with transparent Hash and
+    // Equal, Q may be any key type they accept.
+    template <class Q>
+    requires(std::same_as<Q, K> || transparent) V* find_owned(const Q& key) & {
+        if (root_ == nullptr) {
+            return nullptr;
+        }
+        value_type* e = in_place::find_owned(root_, ops::hash_of(Hash{}, key), key, Equal{});
+        return e != nullptr ? &e->second : nullptr;
+    }
+
     // Iteration visits each entry once, in an order fixed by the keys' hashes; it never
     // allocates. Iterators live as pointers from find() do (see Lifetime above).
     const_iterator begin() const noexcept { return const_iterator(root_); }
@@ -237,7 +252,6 @@ class Map {
     }
 
     Map(node_type* root, size_type size) noexcept : root_(root), size_(size) {}
-
 
     node_type* root_ = nullptr;
     size_type size_ = 0;
