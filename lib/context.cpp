@@ -1,5 +1,7 @@
 // Context objects: creation with a process-unique identity, destruction, comparison by contents,
 // and the errors of the mapping view.
+#include "context_pool.hpp"
+
 #include <ctxvar/context.hpp>
 
 #include <atomic>
@@ -29,11 +31,13 @@ std::uint64_t next_context_id() noexcept {
 } // namespace
 
 ContextData* create_context(Snapshot vars) {
-    return new ContextData(std::move(vars), next_context_id());
+    // The constructor cannot throw: only the allocation can, and then `vars` is dropped intact.
+    return ::new (allocate_context_memory()) ContextData(std::move(vars), next_context_id());
 }
 
 void destroy_context(ContextData* context) noexcept {
-    delete context;
+    context->~ContextData(); // may run values' destructors, which may use the pool themselves
+    free_context_memory(context);
 }
 
 const ValueBox* ContextData::find_and_cache(const VarData* var) const noexcept {

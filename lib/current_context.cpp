@@ -1,5 +1,7 @@
 // The process's one current-context slot per thread, the switch primitive over it, entering and
 // exiting contexts, and the release of a thread's context when the thread ends.
+#include "context_pool.hpp"
+
 #include <ctxvar/detail/context_data.hpp>
 #include <ctxvar/errors.hpp>
 
@@ -28,9 +30,11 @@ namespace {
 // A set from a later TSD destructor re-arms the release (glibc repeats the TSD round, up to
 // PTHREAD_DESTRUCTOR_ITERATIONS times). The main thread runs no TSD destructors: its context
 // lives until the process ends.
+// The thread's spare context-object storage goes last (lib/context_pool.cpp).
 void release_at_thread_exit(void*) noexcept {
     ctxvar_current_slot.release_registered = false;
     release(std::exchange(ctxvar_current_slot.current, nullptr));
+    drain_context_pool();
 }
 
 pthread_key_t thread_exit_key() noexcept {
@@ -94,12 +98,9 @@ void exit(ContextData* context, ContextData* previous) noexcept {
     }
 }
 
-ContextData& current_or_create() {
-    if (ContextData* context = ctxvar_current_slot.current) {
-        return *context;
-    }
+ContextData& create_current() {
     ContextData* created = create_context({});
-    exchange_current(created);
+    release(exchange_current(created)); // nullptr: this flow had no context
     return *created;
 }
 

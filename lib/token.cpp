@@ -37,7 +37,8 @@ TokenState set_value(const VarRef& var, ValueRef value) {
     const ValueRef* old = context->vars().find(var.get());
     TokenState token{var, context->id, old != nullptr ? *old : ValueRef(), false};
     // Rvalue set: nodes this context alone holds change in place; on a throw, nothing changed.
-    context->update_vars([&](Snapshot vars) { return std::move(vars).set(var, std::move(value)); });
+    context->update_vars(
+        [&](Snapshot&& vars) { return std::move(vars).set(var, std::move(value)); });
     return token;
 }
 
@@ -63,7 +64,7 @@ void reset_value(const VarData& var, TokenState& token) {
     }
     const ValueRef* current = context->vars().find(token.var.get());
     const ValueRef displaced = current != nullptr ? *current : ValueRef();
-    context->update_vars([&](Snapshot vars) {
+    context->update_vars([&](Snapshot&& vars) {
         return token.old ? std::move(vars).set(token.var, token.old)
                          : std::move(vars).erase(token.var);
     });

@@ -43,9 +43,10 @@ class ContextData {
     // point at the entry, which stays where it is.
     ValueRef* find_owned(const VarData* var) noexcept { return vars_.find_owned(var); }
 
-    // Replaces the snapshot with update(old snapshot), e.g. an rvalue Map::set, and forgets
-    // cached lookups (before, so that nothing the update frees is reachable from a slot; and
-    // after, for lookups made while it ran). Strong guarantee when `update` has it.
+    // Replaces the snapshot with update(std::move(snapshot)), e.g. an rvalue Map::set, and
+    // forgets cached lookups (before, so that nothing the update frees is reachable from a
+    // slot; and after, for lookups made while it ran). `update` takes a Snapshot&& and leaves
+    // it as it was if it throws (as the rvalue Map operations do): then nothing changed.
     template <class Update>
     void update_vars(Update&& update) {
         forget_cached();
@@ -180,8 +181,14 @@ inline ContextData* exchange_current(ContextData* next) noexcept {
 ContextData* enter(ContextData* context);
 void exit(ContextData* context, ContextData* previous) noexcept;
 
+// Creates an empty context object and makes it current (this flow had none).
+ContextData& create_current();
+
 // The current context, created (empty) when this flow has none: what copy_context() needs.
-ContextData& current_or_create();
+inline ContextData& current_or_create() {
+    ContextData* context = current_context();
+    return context != nullptr ? *context : create_current();
+}
 
 // Same variables with equal values (by each value type's ==).
 bool equal_contents(const Snapshot& a, const Snapshot& b);
