@@ -10,6 +10,7 @@
 #include <functional>
 #include <iterator>
 #include <string>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 
@@ -106,7 +107,8 @@ class Context {
         // The value, when it is a T; nullptr otherwise.
         template <class T>
         const T* get_if() const noexcept {
-            return type() == typeid(T) ? &detail::unbox<T>(*entry_->second) : nullptr;
+            using Stored = std::remove_cv_t<T>; // values are stored as ContextVar<Stored>'s
+            return type() == typeid(Stored) ? &detail::unbox<Stored>(*entry_->second) : nullptr;
         }
         // The value, when it is a T; std::invalid_argument naming both types otherwise.
         template <class T>

@@ -61,7 +61,8 @@ class Token {
 // the Context::run it was read in. Keep a copy (or a shared handle) for longer.
 //
 // Thread safety: any number of threads may use one ContextVar at once; each reads and writes its
-// own current context.
+// own current context. set() and reset() are const: they change the current context, never the
+// variable, so a `const ContextVar` works like any other.
 template <class T>
 class ContextVar {
     static_assert(std::is_object_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T> &&
@@ -115,15 +116,16 @@ class ContextVar {
     // it. Creates this flow's context object if it has none (as CPython does). Allocates the
     // value's box and at most the trie path to it; if anything throws (allocation, T's
     // constructor), the context is exactly as before.
-    Token<T> set(const T& value) requires std::copy_constructible<T> {
+    Token<T> set(const T& value) const requires std::copy_constructible<T> {
         return Token<T>(detail::set_value(var_, detail::make_box<T>(value)));
     }
-    Token<T> set(T&& value) requires std::move_constructible<T> {
+    Token<T> set(T&& value) const requires std::move_constructible<T> {
         return Token<T>(detail::set_value(var_, detail::make_box<T>(std::move(value))));
     }
     // The same, constructing the value in place: for types that can be neither copied nor moved.
     template <class... Args>
-    requires std::constructible_from<T, Args&&...> Token<T> emplace(Args&&... args) {
+    requires std::constructible_from<T, Args&&...> Token<T> emplace(Args&&... args)
+    const {
         return Token<T>(detail::set_value(var_, detail::make_box<T>(std::forward<Args>(args)...)));
     }
 
@@ -132,14 +134,14 @@ class ContextVar {
     // TokenReusedError when the token was used already (or moved from); TokenMismatchError when
     // another variable made it, or when it was made in another context object (identity: a
     // copy of that context does not match).
-    void reset(Token<T>& token) { detail::reset_value(*var_, token.state_); }
-    void reset(Token<T>&& token) { reset(token); }
+    void reset(Token<T>& token) const { detail::reset_value(*var_, token.state_); }
+    void reset(Token<T>&& token) const { reset(token); }
 
     // Python 3.14's `with var.set(value):`: sets now, resets when the returned object goes out of
     // scope, on an exception too. See ScopedValue.
     template <class U = T>
     requires std::constructible_from<T, U&&>
-    [[nodiscard]] ScopedValue<T> scoped(U&& value);
+    [[nodiscard]] ScopedValue<T> scoped(U&& value) const;
 
     // Identity: whether both handles name the same variable.
     friend bool operator==(const ContextVar& a, const ContextVar& b) noexcept {
@@ -191,7 +193,8 @@ class [[nodiscard]] ScopedValue {
 
 template <class T>
 template <class U>
-requires std::constructible_from<T, U&&> ScopedValue<T> ContextVar<T>::scoped(U&& value) {
+requires std::constructible_from<T, U&&> ScopedValue<T> ContextVar<T>::scoped(U&& value)
+const {
     return ScopedValue<T>(*this, std::forward<U>(value));
 }
 
