@@ -1,7 +1,7 @@
 // A bounded per-thread free list of context-object storage. Storage freed on another thread
 // than the one that allocated it joins the freeing thread's list, and the bound keeps a thread
-// that only frees from hoarding. Under AddressSanitizer, pooled storage is poisoned, so a use
-// of a freed context object is still reported.
+// that only frees from hoarding. Under AddressSanitizer there is no pool: every context object
+// is a fresh allocation, so ASan sees each use after free (a pool would recycle the memory).
 #include "context_pool.hpp"
 
 #include <ctxvar/detail/context_data.hpp>
@@ -9,18 +9,15 @@
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#define CTXVAR_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define CTXVAR_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#define CTXVAR_CONTEXT_POOL 0
 #else
-#define CTXVAR_POISON(p, n) ((void)(p), (void)(n))
-#define CTXVAR_UNPOISON(p, n) ((void)(p), (void)(n))
+#define CTXVAR_CONTEXT_POOL 1
 #endif
 
 namespace ctxvar::detail {
 namespace {
 
-constexpr unsigned pool_capacity = 64;
+constexpr unsigned pool_capacity = CTXVAR_CONTEXT_POOL ? 64 : 0;
 
 struct FreeBlock {
     FreeBlock* next;
@@ -37,7 +34,6 @@ struct Pool {
 
 void* allocate_context_memory() {
     if (FreeBlock* block = pool.head) {
-        CTXVAR_UNPOISON(block, sizeof(ContextData));
         pool.head = block->next;
         --pool.size;
         return block;
@@ -53,17 +49,13 @@ void free_context_memory(void* memory) noexcept {
     if (pool.head == nullptr && !current_slot()->release_registered) {
         arm_release_at_thread_exit(); // the thread-exit hook drains the pool too
     }
-    auto* block = ::new (memory) FreeBlock{pool.head};
-    CTXVAR_POISON(reinterpret_cast<char*>(block) + sizeof(FreeBlock),
-                  sizeof(ContextData) - sizeof(FreeBlock));
-    pool.head = block;
+    pool.head = ::new (memory) FreeBlock{pool.head};
     ++pool.size;
 }
 
 void drain_context_pool() noexcept {
     while (FreeBlock* block = pool.head) {
         pool.head = block->next;
-        CTXVAR_UNPOISON(block, sizeof(ContextData));
         ::operator delete(block, sizeof(ContextData));
     }
     pool.size = 0;

@@ -7,7 +7,6 @@
 
 #include <pthread.h>
 
-#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -90,8 +89,15 @@ ContextData* enter(ContextData* context) {
 
 void exit(ContextData* context, ContextData* previous) noexcept {
     constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
-    [[maybe_unused]] ContextData* current = exchange_current(previous);
-    assert(current == context && "a runtime switched flows without switching back");
+    ContextData* current = exchange_current(previous);
+    if (current != context) [[unlikely]] {
+        // A runtime switched this flow's context out and did not give it back before the run
+        // exited: the references no longer add up, so going on would free a live object.
+        std::fputs("ctxvar: Context::run exited with another context current; a runtime did "
+                   "not switch back (see docs/switching.md)\n",
+                   stderr);
+        std::abort();
+    }
     // release: what this flow set is visible to the next flow to enter.
     if (context->state.fetch_sub(entry, std::memory_order_acq_rel) == entry) {
         destroy_context(context);

@@ -126,7 +126,9 @@ class Context {
         const std::pair<detail::VarRef, detail::ValueRef>* entry_;
     };
 
-    // Visits each (variable, value) once, in an unspecified order. Never allocates.
+    // Visits each (variable, value) once, in an unspecified order. Never allocates. Iterators
+    // and items live as get()'s pointers do: until this context object's snapshot changes (a
+    // set or reset by a flow that has it current), so do not set variables while iterating it.
     class iterator {
       public:
         using value_type = Item;

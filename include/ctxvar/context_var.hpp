@@ -82,6 +82,16 @@ class ContextVar {
         : var_(detail::VarRef::adopt(new detail::VarData(
               std::move(name), typeid(T), detail::make_box<T>(std::forward<U>(default_value))))) {}
 
+    // Copying or moving a handle names the same variable; a move is a copy, so a moved-from
+    // ContextVar still works (no handle is ever left empty).
+    ContextVar(const ContextVar&) noexcept = default;
+    ContextVar(ContextVar&& other) noexcept : var_(other.var_) {}
+    ContextVar& operator=(const ContextVar&) noexcept = default;
+    ContextVar& operator=(ContextVar&& other) noexcept {
+        var_ = other.var_;
+        return *this;
+    }
+
     const std::string& name() const noexcept { return var_->name; }
 
     // The value in the current context, else the default, else nullptr. Never throws, never

@@ -4,6 +4,8 @@
 
 #include <ctxvar/context.hpp>
 
+#include <cxxabi.h>
+
 #include <atomic>
 #include <concepts>
 #include <exception>
@@ -84,6 +86,8 @@ class Thread {
                             std::invoke(std::move(fn), std::move(fn_args)...);
                         }
                     });
+                } catch (abi::__forced_unwind&) {
+                    throw; // pthread_exit or cancellation unwinding the thread: let it finish
                 } catch (...) {
                     outcome->fail(std::current_exception());
                 }

@@ -12,6 +12,8 @@
 
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -434,5 +436,16 @@ TEST_SUITE("context") {
         CHECK_FALSE(called);
         bound();
         CHECK(called);
+    }
+
+    TEST_CASE("a ctxvar::Thread whose function calls pthread_exit ends normally") {
+        IsolatedFlow flow;
+        std::atomic<bool> reached{false};
+        ctxvar::Thread t{[&] {
+            reached = true;
+            pthread_exit(nullptr); // unwinds with abi::__forced_unwind, which must pass through
+        }};
+        CHECK_NOTHROW(t.join());
+        CHECK(reached);
     }
 }

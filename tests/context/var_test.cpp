@@ -198,4 +198,18 @@ TEST_SUITE("context") {
         static_cast<void>(v.emplace(3));
         CHECK(v.get() == 3);
     }
+
+    TEST_CASE("a moved-from variable handle still names the variable") {
+        IsolatedFlow flow;
+        ContextVar<int> v{"v", 5};
+        ContextVar<int> w = std::move(v);
+        static_cast<void>(v.set(1)); // NOLINT(bugprone-use-after-move): defined on purpose
+        CHECK(v.name() == "v");
+        CHECK(w.get() == 1);
+        CHECK(v == w);
+        ContextVar<int> x{"x"};
+        x = std::move(w);
+        CHECK(x == v);
+        CHECK(w.get() == 1);
+    }
 }

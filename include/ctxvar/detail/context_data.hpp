@@ -126,11 +126,15 @@ CTXVAR_NOPLT void arm_release_at_thread_exit() noexcept;
 // one: on x86-64 ELF each access is a volatile asm with a memory clobber (the thread pointer is
 // re-read every time, and the access cannot move across a call that switches fibers); elsewhere
 // it is an out-of-line call. The asm is the initial-exec TLS sequence, valid in executables and
-// in shared objects (the library's slot has the initial-exec model).
-#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__)
+// in shared objects (the library's slot has the initial-exec model); it is AT&T syntax, so a
+// build with -masm=intel must define CTXVAR_INLINE_SLOT=0. A library loaded with dlopen()
+// needs glibc's spare static TLS for the 16-byte slot, as any initial-exec TLS does.
+#if !defined(CTXVAR_INLINE_SLOT)
+#if defined(__x86_64__) && !defined(__ILP32__) && defined(__ELF__) && defined(__GNUC__)
 #define CTXVAR_INLINE_SLOT 1
 #else
 #define CTXVAR_INLINE_SLOT 0
+#endif
 #endif
 
 inline CurrentSlot* current_slot() noexcept {
