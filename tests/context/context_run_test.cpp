@@ -22,10 +22,6 @@ using ctxvar::ContextVar;
 
 namespace {
 
-struct Boom : std::runtime_error {
-    Boom() : std::runtime_error("boom") {}
-};
-
 int add(int a, int b) {
     return a + b;
 }

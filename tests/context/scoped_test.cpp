@@ -21,10 +21,6 @@ using ctxvar::ContextVar;
 
 namespace {
 
-struct Boom : std::runtime_error {
-    Boom() : std::runtime_error("boom") {}
-};
-
 // Neither copyable nor movable: scoped constructs it in place.
 struct Pinned {
     explicit Pinned(int v) : value(v) {}

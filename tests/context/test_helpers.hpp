@@ -13,10 +13,16 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
 namespace context_test {
+
+// The exception the tests throw through run(), scopes and threads.
+struct Boom : std::runtime_error {
+    Boom() : std::runtime_error("boom") {}
+};
 
 // Makes the enclosing scope a new flow without a context object, as a fresh thread is (CPython's
 // tests use `isolated_context` for the same purpose): the test thread's current context is

@@ -32,10 +32,6 @@ using ctxvar::ContextVar;
 
 namespace {
 
-struct Boom : std::runtime_error {
-    Boom() : std::runtime_error("boom") {}
-};
-
 constexpr int thread_count = 10;
 constexpr int rounds = 10;
 
