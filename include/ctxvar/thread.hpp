@@ -40,6 +40,22 @@ class ThreadOutcome {
     std::exception_ptr error_;
     std::atomic<int> state_{running};
 };
+// Calls body() and hands an exception that ends it to `outcome`, except an exception that is
+// not a C++ one: glibc's forced unwind (pthread_exit, cancellation) must pass through, or glibc
+// aborts the process. (Naming abi::__forced_unwind in a handler would bind a reference to an
+// exception without an object, which UBSan reports; asking for the type does not.)
+template <class Body>
+void run_capturing(ThreadOutcome& outcome, Body&& body) {
+    try {
+        body();
+    } catch (...) {
+        if (abi::__cxa_current_exception_type() == nullptr) {
+            throw;
+        }
+        outcome.fail(std::current_exception());
+    }
+}
+
 } // namespace detail
 
 // Like std::jthread (the same members, request_stop() and join() on destruction, and a function
@@ -77,7 +93,7 @@ class Thread {
         thread_ = std::jthread(
             [outcome = outcome_, context = std::move(context)](
                 std::stop_token stop, std::decay_t<F> fn, std::decay_t<Args>... fn_args) mutable {
-                try {
+                detail::run_capturing(*outcome, [&] {
                     context.run([&] {
                         if constexpr (std::invocable<std::decay_t<F>, std::stop_token,
                                                      std::decay_t<Args>...>) {
@@ -86,11 +102,7 @@ class Thread {
                             std::invoke(std::move(fn), std::move(fn_args)...);
                         }
                     });
-                } catch (abi::__forced_unwind&) {
-                    throw; // pthread_exit or cancellation unwinding the thread: let it finish
-                } catch (...) {
-                    outcome->fail(std::current_exception());
-                }
+                });
             },
             std::forward<F>(f), std::forward<Args>(args)...);
     }
