@@ -46,8 +46,8 @@ void free_context_memory(void* memory) noexcept {
         ::operator delete(memory, sizeof(ContextData));
         return;
     }
-    if (pool.head == nullptr && !current_slot()->release_registered) {
-        arm_release_at_thread_exit(); // the thread-exit hook drains the pool too
+    if (pool.head == nullptr) {
+        ensure_release_at_thread_exit(current_slot()); // the thread-exit hook drains the pool
     }
     pool.head = ::new (memory) FreeBlock{pool.head};
     ++pool.size;

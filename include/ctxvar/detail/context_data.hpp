@@ -62,9 +62,7 @@ class ContextData {
   private:
     static constexpr unsigned cache_bits = 3;
     static unsigned cache_index(const VarData* var) noexcept {
-        return static_cast<unsigned>(
-            (reinterpret_cast<std::uintptr_t>(var) * std::uint64_t{0x9E3779B97F4A7C15}) >>
-            (64 - cache_bits));
+        return static_cast<unsigned>(mixed_address(var) >> (64 - cache_bits));
     }
     const ValueBox* find_and_cache(const VarData* var) const noexcept;
     void forget_cached() noexcept {
@@ -169,10 +167,18 @@ inline ContextData* current_context() noexcept {
 // Installs `next` as this thread's current context and returns the previous one. Ownership of
 // `next`'s reference passes to the slot, and the caller owns the returned one. Never allocates,
 // never throws, never touches a reference count.
+// Arms the thread-exit release unless it is armed: before this thread first holds something
+// that must be released when it ends.
+inline void ensure_release_at_thread_exit(const CurrentSlot* slot) noexcept {
+    if (!slot->release_registered) [[unlikely]] {
+        arm_release_at_thread_exit();
+    }
+}
+
 inline ContextData* exchange_current(ContextData* next) noexcept {
     CurrentSlot* slot = current_slot();
-    if (next != nullptr && !slot->release_registered) [[unlikely]] {
-        arm_release_at_thread_exit();
+    if (next != nullptr) {
+        ensure_release_at_thread_exit(slot);
     }
     ContextData* previous = slot->current;
     slot->current = next;

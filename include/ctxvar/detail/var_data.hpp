@@ -28,11 +28,15 @@ using VarRef = Ref<VarData>;
 // Keys are compared by identity. The hash multiplies the address by a 64-bit odd constant
 // (Fibonacci hashing) so that variables allocated side by side spread over the trie's slices;
 // the trie folds the result to 32 bits.
+// The address mixed by that multiplication; its high bits are the best spread.
+inline std::uint64_t mixed_address(const VarData* var) noexcept {
+    return (reinterpret_cast<std::uintptr_t>(var) >> 4) * std::uint64_t{0x9E3779B97F4A7C15};
+}
+
 struct VarHash {
     using is_transparent = void;
     std::size_t operator()(const VarData* var) const noexcept {
-        const auto bits = reinterpret_cast<std::uintptr_t>(var);
-        return static_cast<std::size_t>((bits >> 4) * 0x9E3779B97F4A7C15ull >> 16);
+        return static_cast<std::size_t>(mixed_address(var) >> 16);
     }
     std::size_t operator()(const VarRef& var) const noexcept { return (*this)(var.get()); }
 };
