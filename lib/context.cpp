@@ -11,8 +11,6 @@
 
 namespace ctxvar::detail {
 
-std::string type_name(const std::type_info& type); // var.cpp
-
 namespace {
 
 // Identities come in per-thread blocks, so creating a context touches no shared cache line

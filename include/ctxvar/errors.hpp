@@ -1,5 +1,5 @@
-// The errors of the context core. Each derives from the standard exception that matches it
-// and carries CPython's wording, naming the variable, token or context involved.
+// The errors of ctxvar. Each derives from the standard exception that matches it and carries
+// CPython's (or Werkzeug's) wording, naming the variable, token, context or name involved.
 #pragma once
 
 #include <stdexcept>
@@ -8,7 +8,8 @@ namespace ctxvar {
 
 // A variable has no value and no default (`ContextVar::get`), or a context has no value for it
 // (`Context::at`). Python raises LookupError and KeyError; the message is the variable's
-// representation: "<ContextVar name='request_id'>".
+// representation: "<ContextVar name='request_id'>". Also a `Local` without the name asked for
+// (Werkzeug's AttributeError): "no value named 'user' in this Local".
 class LookupError : public std::out_of_range {
   public:
     using std::out_of_range::out_of_range;
@@ -33,6 +34,15 @@ class TokenMismatchError : public std::invalid_argument {
 class ContextEnteredError : public std::logic_error {
   public:
     using std::logic_error::logic_error;
+};
+
+// A LocalProxy used while nothing is bound to it: the Local has no such name, the stack is
+// empty, the variable has no value, or the callable returned nullptr. Werkzeug raises
+// RuntimeError; the message is the proxy's unbound message ("object is not bound" unless the
+// proxy was given another, such as Flask's "Working outside of request context.").
+class UnboundError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
 };
 
 } // namespace ctxvar

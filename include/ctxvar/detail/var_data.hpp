@@ -54,4 +54,7 @@ struct VarEqual {
 // "<ContextVar name='request_id'>", the form CPython's messages use (without the address).
 std::string var_repr(const VarData& var);
 
+// A type's readable (demangled) name for error messages: "std::string", not "NSt7__cxx11...".
+std::string type_name(const std::type_info& type);
+
 } // namespace ctxvar::detail

@@ -1,0 +1,84 @@
+// How a LocalProxy<T> reaches its object from what a source holds: the stored value itself,
+// or the pointee of a stored pointer-like value. Compile-time for typed sources (variables,
+// stacks, callables), by the stored type_info for a Local's names.
+#pragma once
+
+#include <ctxvar/detail/local_values.hpp>
+
+#include <concepts>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+
+namespace ctxvar::detail {
+
+template <class>
+inline constexpr bool dependent_false = false;
+
+// A stored S is the object itself. Stored values are immutable, so this needs a const T.
+template <class S, class T>
+concept reaches_as_value = std::is_convertible_v<const S*, T*>;
+
+// A stored S points at the object: a raw pointer, or anything with operator-> and a test for
+// null (std::shared_ptr, std::unique_ptr, std::optional). Null means unbound.
+template <class S, class T>
+concept reaches_through_pointer = (std::is_pointer_v<S> && std::is_convertible_v<S, T*>) ||
+                                  (std::is_class_v<S> && requires(const S& s) {
+                                      { s.operator->() } -> std::convertible_to<T*>;
+                                      static_cast<bool>(s);
+                                  });
+
+template <class S, class T>
+concept reaches = reaches_as_value<S, T> || reaches_through_pointer<S, T>;
+
+// The object a stored S gives a LocalProxy<T>, or nullptr (a null pointer: unbound).
+template <class T, class S>
+requires reaches<S, T> T* proxy_target(const S& stored) noexcept {
+    if constexpr (reaches_as_value<S, T>) {
+        return &stored;
+    } else if constexpr (std::is_pointer_v<S>) {
+        return stored;
+    } else {
+        return static_cast<bool>(stored) ? stored.operator->() : nullptr;
+    }
+}
+
+// Compile-time form of the error a source whose values cannot give a T would otherwise bury in
+// a template backtrace.
+template <class S, class T>
+constexpr void check_proxy_source() {
+    static_assert(reaches<S, T>,
+                  "LocalProxy<T> cannot reach a T from this source's values: it needs a T itself "
+                  "(then T must be const, since stored values are immutable: write "
+                  "LocalProxy<const T>), a T*, or a pointer-like value such as std::shared_ptr<T>");
+}
+
+// The stored types by which a Local's name can give a LocalProxy<T> its object.
+template <class T>
+T* local_proxy_target(const LocalEntry* entry, std::string_view name) {
+    using X = std::remove_cv_t<T>;
+    if (entry == nullptr) {
+        return nullptr;
+    }
+    if constexpr (std::is_const_v<T>) {
+        if (const X* value = entry->get_if<X>()) {
+            return value;
+        }
+        if (const T* const* pointer = entry->get_if<T*>()) {
+            return *pointer;
+        }
+        if (const auto* shared = entry->get_if<std::shared_ptr<T>>()) {
+            return shared->get();
+        }
+    }
+    if (X* const* pointer = entry->get_if<X*>()) {
+        return *pointer;
+    }
+    if (const auto* shared = entry->get_if<std::shared_ptr<X>>()) {
+        return shared->get();
+    }
+    throw_proxy_type(name, *entry->type, typeid(T));
+}
+
+} // namespace ctxvar::detail
