@@ -122,12 +122,12 @@ class LocalStack {
     // empty (never an error). The element is copied before the stack changes, so if the copy
     // or the allocation throws, the stack is as it was.
     std::optional<T> pop() const {
+        std::optional<T> popped; // one object returned on every path: copied once, never moved
         const Top* top = storage_.get_if();
-        if (top == nullptr || !top->node) {
-            return std::nullopt;
+        if (top != nullptr && top->node) {
+            popped.emplace(top->node->value);
+            storage_.set(Top{top->node->below});
         }
-        std::optional<T> popped(std::in_place, top->node->value);
-        storage_.set(Top{top->node->below});
         return popped;
     }
 

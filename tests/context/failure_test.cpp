@@ -1,10 +1,8 @@
 // Exception safety of the context core: a set (or reset) that fails part-way — an allocation
 // failing at each possible point, or the value's copy throwing — leaves the current context
 // exactly as it was and produces no token; and the operations documented not to allocate do not.
-//
-// This file replaces the global operator new and delete (every form) for the whole test binary.
-// They forward to malloc and free, and count this thread's allocations; a FailAfter guard makes
-// the next allocations on this thread fail after a given number. Disarmed, they change nothing.
+// Allocation failures are injected with FailAfter (alloc_failure.hpp).
+#include "alloc_failure.hpp"
 #include "test_helpers.hpp"
 
 #include <ctxvar/context.hpp>
@@ -24,137 +22,11 @@
 #include <string>
 #include <vector>
 
-namespace {
-
-struct AllocControl {
-    long fail_after = -1; // < 0: disarmed; else allocations that succeed before one fails
-    long count = 0;       // allocations this thread asked for
-};
-constinit thread_local AllocControl alloc_control;
-
-// Whether this allocation is the one to fail. One failure per arming: the allocations made while
-// the failure unwinds succeed.
-bool inject_failure() noexcept {
-    ++alloc_control.count;
-    if (alloc_control.fail_after < 0) {
-        return false;
-    }
-    if (alloc_control.fail_after == 0) {
-        alloc_control.fail_after = -1;
-        return true;
-    }
-    --alloc_control.fail_after;
-    return false;
-}
-
-void* allocate(std::size_t size, std::size_t alignment) noexcept {
-    if (inject_failure()) {
-        return nullptr;
-    }
-    if (size == 0) {
-        size = 1;
-    }
-    if (alignment <= alignof(std::max_align_t)) {
-        return std::malloc(size);
-    }
-    void* p = nullptr;
-    return posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
-}
-
-void* allocate_or_throw(std::size_t size, std::size_t alignment) {
-    if (void* p = allocate(size, alignment)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-
-} // namespace
-
-// NOLINTBEGIN(misc-new-delete-overloads): every form is replaced, as a set
-void* operator new(std::size_t size) {
-    return allocate_or_throw(size, 0);
-}
-void* operator new[](std::size_t size) {
-    return allocate_or_throw(size, 0);
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    return allocate(size, 0);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    return allocate(size, 0);
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-    return allocate_or_throw(size, static_cast<std::size_t>(alignment));
-}
-void* operator new[](std::size_t size, std::align_val_t alignment) {
-    return allocate_or_throw(size, static_cast<std::size_t>(alignment));
-}
-void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return allocate(size, static_cast<std::size_t>(alignment));
-}
-void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return allocate(size, static_cast<std::size_t>(alignment));
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
-// NOLINTEND(misc-new-delete-overloads)
-
 using namespace context_test;
 using ctxvar::Context;
 using ctxvar::ContextVar;
 
 namespace {
-
-// While it lives, this thread's allocations fail after `n` more have succeeded (once).
-class FailAfter {
-  public:
-    explicit FailAfter(long n) noexcept { alloc_control.fail_after = n; }
-    FailAfter(const FailAfter&) = delete;
-    FailAfter& operator=(const FailAfter&) = delete;
-    ~FailAfter() { alloc_control.fail_after = -1; }
-};
-
-// How many allocations this thread makes in f().
-template <class F>
-long allocations_in(F&& f) {
-    const long before = alloc_control.count;
-    f();
-    return alloc_control.count - before;
-}
 
 // A value whose copy throws CopyError on command: while a CopyFailAfter(n) lives, the copy after
 // the next n throws (once). It has no move, so moves copy too. Counts its live objects.
