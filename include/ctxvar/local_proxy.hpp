@@ -75,23 +75,6 @@ T* callable_target(const F& f) {
     }
 }
 
-template <class T, class F>
-constexpr void check_callable_source() {
-    using R = std::invoke_result_t<const F&>;
-    static_assert(std::is_lvalue_reference_v<R> || std::is_pointer_v<R>,
-                  "a LocalProxy's callable must return T&, T*, or a reference to a pointer-like "
-                  "value that outlives the call: an object or owning pointer returned by value "
-                  "would be destroyed before the proxy uses it");
-    if constexpr (std::is_lvalue_reference_v<R>) {
-        static_assert(std::is_convertible_v<std::remove_reference_t<R>*, T*> ||
-                          reaches_through_pointer<std::remove_cvref_t<R>, T>,
-                      "the callable's result does not give a LocalProxy<T> a T (a const object "
-                      "needs LocalProxy<const T>)");
-    } else {
-        check_proxy_source<R, T>();
-    }
-}
-
 } // namespace detail
 
 // A proxy forwards to the object its source holds in the current context, looked up afresh on
@@ -100,6 +83,7 @@ constexpr void check_callable_source() {
 //   LocalProxy<User> user{local, "user"};               // a name of a Local
 //   LocalProxy<Request> req{request_var, "Working outside of request context."};
 //   LocalProxy<Config> config{[] { return &load_config(); }}; // any callable
+// Each constructor is constrained on its source giving a T, so a mismatch is a compile error.
 // The source holds either the object (then T must be const: stored values are immutable) or a
 // pointer-like value (T*, std::shared_ptr<T>, std::unique_ptr<T>, std::optional<T>), whose
 // pointee the proxy reaches, so a mutable request object can be changed through the proxy.
@@ -131,8 +115,8 @@ class LocalProxy {
 
     // The value of `var` in the current context (its default included).
     template <class S>
-    LocalProxy(const ContextVar<S>& var, std::string unbound_message = default_message()) {
-        detail::check_proxy_source<S, T>();
+    requires detail::reaches<S, T> LocalProxy(const ContextVar<S>& var,
+                                              std::string unbound_message = default_message()) {
         bind(std::move(unbound_message), [var]() noexcept -> T* {
             const S* stored = var.get_if();
             return stored != nullptr ? detail::proxy_target<T>(*stored) : nullptr;
@@ -141,8 +125,8 @@ class LocalProxy {
 
     // The top of `stack` in the current context.
     template <class S>
-    LocalProxy(const LocalStack<S>& stack, std::string unbound_message = default_message()) {
-        detail::check_proxy_source<S, T>();
+    requires detail::reaches<S, T> LocalProxy(const LocalStack<S>& stack,
+                                              std::string unbound_message = default_message()) {
         bind(std::move(unbound_message), [stack]() noexcept -> T* {
             const S* stored = stack.top();
             return stored != nullptr ? detail::proxy_target<T>(*stored) : nullptr;
@@ -160,9 +144,8 @@ class LocalProxy {
 
     // Whatever `f()` returns on each use (called as const; see above).
     template <class F>
-    requires detail::not_a_proxy<F> && std::invocable<const F&>
+    requires detail::not_a_proxy<F> && detail::callable_source<F, T>
     LocalProxy(F f, std::string unbound_message = default_message()) {
-        detail::check_callable_source<T, F>();
         bind(std::move(unbound_message),
              [f = std::move(f)] { return detail::callable_target<T>(f); });
     }

@@ -6,6 +6,7 @@
 #include <ctxvar/detail/local_values.hpp>
 
 #include <concepts>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <type_traits>
@@ -44,15 +45,18 @@ requires reaches<S, T> T* proxy_target(const S& stored) noexcept {
     }
 }
 
-// Compile-time form of the error a source whose values cannot give a T would otherwise bury in
-// a template backtrace.
-template <class S, class T>
-constexpr void check_proxy_source() {
-    static_assert(reaches<S, T>,
-                  "LocalProxy<T> cannot reach a T from this source's values: it needs a T itself "
-                  "(then T must be const, since stored values are immutable: write "
-                  "LocalProxy<const T>), a T*, or a pointer-like value such as std::shared_ptr<T>");
-}
+// A callable source's result gives a T: a reference to a T (or to something derived), a raw
+// pointer, or a reference to a pointer-like value that outlives the call. An object or owning
+// pointer returned by value would be destroyed before the proxy used it, so it does not count.
+template <class R, class T>
+concept result_reaches = (std::is_lvalue_reference_v<R> &&
+                          (std::is_convertible_v<std::remove_reference_t<R>*, T*> ||
+                           reaches_through_pointer<std::remove_cvref_t<R>, T>)) ||
+                         (std::is_pointer_v<R> && reaches_through_pointer<R, T>);
+
+template <class F, class T>
+concept callable_source =
+    std::invocable<const F&> && result_reaches<std::invoke_result_t<const F&>, T>;
 
 // The stored types by which a Local's name can give a LocalProxy<T> its object.
 template <class T>
