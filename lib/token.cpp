@@ -17,29 +17,46 @@ std::string token_repr(const TokenState& token) {
            ">";
 }
 
-TokenState set_value(const VarRef& var, ValueRef value) {
-    ContextData* context = current_context();
+namespace {
+
+// Binds `var` to `value` in the current context, creating the flow's context object if it has
+// none, and returns the value it displaced (null when the variable was unset) with the context
+// it changed. The displaced value is handed back rather than destroyed here, so that no
+// destructor of a user's type runs while the snapshot is half-changed. Strong guarantee.
+ValueRef replace_value(const VarRef& var, ValueRef value, ContextData*& context) {
+    context = current_context();
     if (context == nullptr) {
         // The flow's first set creates its context object (CPython's point of creation). The
         // snapshot is built first, so a failure leaves the flow without one, as before.
         Snapshot vars = Snapshot().set(var, std::move(value));
         context = create_context(std::move(vars));
         exchange_current(context);
-        return TokenState{var, context->id, {}, false};
+        return {};
     }
     if (ValueRef* stored = context->find_owned(var.get())) {
-        // An assignment on a path this context alone owns: the old value moves into the token
-        // and the new one takes its place. Nothing allocated, no node copied, nothing freed.
-        return TokenState{var, context->id, std::exchange(*stored, std::move(value)), false};
+        // An assignment on a path this context alone owns: the new value takes the old one's
+        // place. Nothing allocated, no node copied, nothing freed.
+        return std::exchange(*stored, std::move(value));
     }
-    // The token holds the old value, so the update below destroys no value: no destructor of
-    // a user's type runs while the snapshot is half-changed.
-    const ValueRef* old = context->vars().find(var.get());
-    TokenState token{var, context->id, old != nullptr ? *old : ValueRef(), false};
+    const ValueRef* stored = context->vars().find(var.get());
+    ValueRef old = stored != nullptr ? *stored : ValueRef();
     // Rvalue set: nodes this context alone holds change in place; on a throw, nothing changed.
     context->update_vars(
         [&](Snapshot&& vars) { return std::move(vars).set(var, std::move(value)); });
-    return token;
+    return old;
+}
+
+} // namespace
+
+TokenState set_value(const VarRef& var, ValueRef value) {
+    ContextData* context = nullptr;
+    ValueRef old = replace_value(var, std::move(value), context);
+    return TokenState{var, context->id, std::move(old), false};
+}
+
+void assign_value(const VarRef& var, ValueRef value) {
+    ContextData* context = nullptr;
+    const ValueRef displaced = replace_value(var, std::move(value), context);
 }
 
 void reset_value(const VarData& var, TokenState& token) {

@@ -18,6 +18,13 @@ namespace ctxvar {
 class Context;
 template <class T>
 class ContextVar;
+
+// Tag: a set that returns no token (ContextVar::set(no_token, value)), for values that will never
+// be reset, such as the new top a LocalStack installs.
+struct NoToken {
+    explicit NoToken() = default;
+};
+inline constexpr NoToken no_token{};
 template <class T>
 class ScopedValue;
 
@@ -132,7 +139,15 @@ class ContextVar {
     Token<T> set(T&& value) const requires std::move_constructible<T> {
         return Token<T>(detail::set_value(var_, detail::make_box<T>(std::move(value))));
     }
-    // The same, constructing the value in place: for types that can be neither copied nor moved.
+    // The same without a token: for a set that will never be reset. It saves the token's two
+    // atomic reference-count updates on the variable (a set+reset pair costs the same either
+    // way). The value is made from `value` (T's converting constructor included).
+    template <class U = T>
+    requires std::constructible_from<T, U&&>
+    void set(NoToken, U&& value) const {
+        detail::assign_value(var_, detail::make_box<T>(std::forward<U>(value)));
+    }
+    // set(), constructing the value in place: for types that can be neither copied nor moved.
     template <class... Args>
     requires std::constructible_from<T, Args&&...> Token<T> emplace(Args&&... args)
     const {

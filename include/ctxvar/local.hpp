@@ -86,7 +86,7 @@ class Local {
         if (!contains(name)) {
             detail::throw_missing_name(name);
         }
-        storage_.set(values()->erase(std::string(name)));
+        storage_.set(no_token, values()->erase(std::string(name)));
     }
 
     // Werkzeug's release_local: empties this Local in the current context (other contexts keep
@@ -94,7 +94,7 @@ class Local {
     // throw std::bad_alloc, leaving it as it was.
     void release() const {
         if (!empty()) {
-            storage_.set(detail::LocalValues{});
+            storage_.set(no_token, detail::LocalValues{});
         }
     }
 
@@ -141,9 +141,9 @@ class Local {
     void store(std::string_view name, detail::ValueRef value, const std::type_info& type) const {
         detail::LocalEntry entry{std::move(value), &type};
         const detail::LocalValues* values = this->values();
-        storage_.set(values != nullptr
-                         ? values->set(std::string(name), std::move(entry))
-                         : detail::LocalValues{}.set(std::string(name), std::move(entry)));
+        storage_.set(no_token, values != nullptr ? values->set(std::string(name), std::move(entry))
+                                                 : detail::LocalValues{}.set(std::string(name),
+                                                                             std::move(entry)));
     }
 
     ContextVar<detail::LocalValues> storage_;

@@ -114,7 +114,7 @@ class LocalStack {
     std::size_t emplace(Args&&... args) const requires std::constructible_from<T, Args&&...> {
         Top pushed{detail::Ref<Node>::adopt(new Node(top_node(), std::forward<Args>(args)...))};
         const std::size_t size = pushed.node->size;
-        storage_.set(std::move(pushed));
+        storage_.set(no_token, std::move(pushed));
         return size;
     }
 
@@ -126,7 +126,7 @@ class LocalStack {
         const Top* top = storage_.get_if();
         if (top != nullptr && top->node) {
             popped.emplace(top->node->value);
-            storage_.set(Top{top->node->below});
+            storage_.set(no_token, Top{top->node->below});
         }
         return popped;
     }
@@ -147,7 +147,7 @@ class LocalStack {
     // theirs). Allocates nothing, and does nothing, when it is empty already.
     void release() const {
         if (!empty()) {
-            storage_.set(Top{});
+            storage_.set(no_token, Top{});
         }
     }
 

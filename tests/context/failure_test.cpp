@@ -271,13 +271,18 @@ TEST_SUITE("context") {
 
     TEST_CASE("the injected failures are really injected") {
         // The tests above rely on these; a replacement that never failed would pass them.
+        // The pointer escapes, so the compiler cannot elide the new/delete pair.
+        const auto allocate_one = [] {
+            auto p = std::make_unique<int>(1);
+            asm volatile("" : : "r"(p.get()) : "memory");
+        };
         CHECK_THROWS_AS(
-            [] {
+            [&] {
                 const FailAfter armed(0);
-                static_cast<void>(std::make_unique<int>(1));
+                allocate_one();
             }(),
             std::bad_alloc);
-        CHECK(allocations_in([] { static_cast<void>(std::make_unique<int>(1)); }) == 1);
+        CHECK(allocations_in(allocate_one) == 1);
         CHECK_THROWS_AS(
             [] {
                 const CopyFailAfter armed(1);

@@ -21,6 +21,9 @@ struct TokenState {
 // none) and returns the token. Strong guarantee: if it throws, nothing changed.
 TokenState set_value(const VarRef& var, ValueRef value);
 
+// The same without a token (ContextVar::set(no_token, ...)): no reference to `var` is taken.
+void assign_value(const VarRef& var, ValueRef value);
+
 // Checks `token` in CPython's order (used, then variable, then context: TokenReusedError,
 // TokenMismatchError) and restores the value it recorded. Strong guarantee.
 void reset_value(const VarData& var, TokenState& token);
