@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <typeinfo>
 
@@ -25,6 +26,10 @@ std::string var_repr(const VarData& var) {
 
 void throw_lookup(const VarData& var) {
     throw LookupError(var_repr(var));
+}
+
+void throw_empty_shared_value(const VarData& var) {
+    throw std::invalid_argument("cannot set " + var_repr(var) + " to an empty SharedValue");
 }
 
 } // namespace ctxvar::detail

@@ -5,6 +5,7 @@
 #include <ctxvar/detail/context_data.hpp>
 #include <ctxvar/detail/token_state.hpp>
 #include <ctxvar/errors.hpp>
+#include <ctxvar/shared_value.hpp>
 
 #include <concepts>
 #include <stdexcept>
@@ -154,6 +155,32 @@ class ContextVar {
         return Token<T>(detail::set_value(var_, detail::make_box<T>(std::forward<Args>(args)...)));
     }
 
+    template <class... Args>
+    requires std::constructible_from<T, Args&&...>
+    void emplace(NoToken, Args&&... args) const {
+        detail::assign_value(var_, detail::make_box<T>(std::forward<Args>(args)...));
+    }
+
+    // The value in the current context, else the default, as a shared handle to the very object
+    // (empty when there is neither). Never allocates: one reference-count update.
+    SharedValue<T> get_shared() const noexcept {
+        const detail::ValueBox* value = detail::find_current(var_.get());
+        if (value == nullptr) {
+            value = var_->default_value.get();
+        }
+        return SharedValue<T>(detail::ValueRef::share(const_cast<detail::ValueBox*>(value)));
+    }
+
+    // set() of a value that already exists: the variable holds that very object, so nothing is
+    // allocated but the trie path, and T is not copied. std::invalid_argument for an empty
+    // handle, leaving everything as it was.
+    Token<T> set(SharedValue<T> value) const {
+        return Token<T>(detail::set_value(var_, shared_box(std::move(value))));
+    }
+    void set(NoToken, SharedValue<T> value) const {
+        detail::assign_value(var_, shared_box(std::move(value)));
+    }
+
     // Restores the value `token` recorded (or unsets the variable) in the current context.
     // Resets need not come in stack order. Throws, leaving everything as it was:
     // TokenReusedError when the token was used already (or moved from); TokenMismatchError when
@@ -178,6 +205,12 @@ class ContextVar {
     friend class Token<T>;
     explicit ContextVar(detail::VarRef var) noexcept : var_(std::move(var)) {}
     const detail::VarData* data() const noexcept { return var_.get(); }
+    detail::ValueRef shared_box(SharedValue<T>&& value) const {
+        if (!value) {
+            detail::throw_empty_shared_value(*var_);
+        }
+        return std::move(value.box_);
+    }
 
     detail::VarRef var_;
 };

@@ -11,6 +11,7 @@
 #include <ctxvar/local_manager.hpp>
 #include <ctxvar/local_proxy.hpp>
 #include <ctxvar/local_stack.hpp>
+#include <ctxvar/shared_value.hpp>
 #include <ctxvar/switch.hpp>
 #include <ctxvar/thread.hpp>
 #include <ctxvar/version.hpp>

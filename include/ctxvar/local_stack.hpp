@@ -3,8 +3,8 @@
 #pragma once
 
 #include <ctxvar/context_var.hpp>
-#include <ctxvar/detail/ref.hpp>
 #include <ctxvar/local_proxy.hpp>
+#include <ctxvar/shared_value.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -33,11 +33,12 @@ struct stack_proxy_element<std::shared_ptr<T>> {
 };
 } // namespace detail
 
-// A stack per context. Each context holds a pointer to the top of an immutable linked list
-// whose nodes are shared: push allocates one node and pop none, neither copies an element or
-// the stack, and a context copied before a push or pop keeps the stack it had (Werkzeug copies
-// the whole list on every push instead). push and pop also allocate the ContextVar's box for
-// the new top; if that throws, the stack is as it was.
+// A stack per context. Each context holds the top frame of an immutable linked list whose frames
+// are shared: a push allocates one frame and a pop nothing (the variable is set back to the frame
+// below, the very object it held before), neither copies an element or the stack, and a context
+// copied before a push or pop keeps the stack it had (Werkzeug copies the whole list on every
+// push instead). If a push's allocation (or a trie path a pop must copy) throws, the stack is as
+// it was.
 //
 // Elements are immutable; keep a mutable object by pointer (T*, std::shared_ptr<T>). T must be
 // copyable: pop() returns a copy, since a copied context may still hold the element.
@@ -55,46 +56,49 @@ class LocalStack {
                   "LocalStack<T> needs a copyable T: pop() returns a copy, since copied contexts "
                   "may share the element; keep move-only objects in a std::shared_ptr");
 
-    struct Node : detail::RefCounted {
+    // What the variable holds: the top element and the frame below it. The variable's default is
+    // a frame of size 0, the bottom of every stack. Stacks compare equal when their elements do
+    // (by T's ==, else by identity), as Python's lists do.
+    struct Frame {
+        Frame() = default;
+        explicit Frame(std::in_place_t) noexcept {} // the bottom, as the variable's default
         template <class... Args>
-        Node(detail::Ref<Node> below, Args&&... args)
-            : value(std::forward<Args>(args)...), below(std::move(below)),
-              size(this->below ? this->below->size + 1 : 1) {}
+        Frame(SharedValue<Frame> below, std::in_place_t, Args&&... args)
+            : value(std::in_place, std::forward<Args>(args)...), below(std::move(below)),
+              size(this->below->size + 1) {}
+        Frame(const Frame&) = delete;
+        Frame& operator=(const Frame&) = delete;
 
-        const T value;
-        detail::Ref<Node> below;
-        const std::size_t size;
-
-        // Frees the run of nodes that this release left unreferenced in a loop, so that dropping
-        // a deep stack cannot overflow the (maybe small, fiber) stack.
-        static void destroy(const Node* node) noexcept {
-            while (node != nullptr) {
-                const Node* next = const_cast<Node*>(node)->below.release_last();
-                delete node;
-                node = next;
+        // Unlinks the run of frames only this one reaches, one at a time, so that dropping a
+        // deep stack cannot overflow the (maybe small, fiber) stack by recursion.
+        ~Frame() {
+            SharedValue<Frame> next = std::move(below);
+            while (next.unique()) {
+                SharedValue<Frame> after = std::move(next->below);
+                next = std::move(after);
             }
         }
-    };
 
-    // The value the ContextVar holds: the top node (null = empty). Stacks compare equal when
-    // their elements do (by T's ==, else by identity), as Python's lists do.
-    struct Top {
-        detail::Ref<Node> node;
+        std::optional<T> value; // engaged unless this is the bottom
+        // Mutable only so that the destructor above can unlink a frame nobody else holds.
+        mutable SharedValue<Frame> below;
+        std::size_t size = 0;
 
-        friend bool operator==(const Top& a, const Top& b) {
-            const Node* x = a.node.get();
-            const Node* y = b.node.get();
-            if (x == nullptr || y == nullptr || x->size != y->size) {
-                return x == y;
+        friend bool operator==(const Frame& a, const Frame& b) {
+            if (a.size != b.size) {
+                return false;
             }
-            if constexpr (std::equality_comparable<T>) {
-                for (; x != y; x = x->below.get(), y = y->below.get()) {
-                    if (!(x->value == y->value)) {
+            for (const Frame *x = &a, *y = &b; x != y && x->size != 0;
+                 x = x->below.get(), y = y->below.get()) {
+                if constexpr (std::equality_comparable<T>) {
+                    if (!(*x->value == *y->value)) {
                         return false;
                     }
+                } else {
+                    return false; // different frames of a type without ==
                 }
             }
-            return x == y;
+            return true;
         }
     };
 
@@ -102,7 +106,8 @@ class LocalStack {
     using value_type = T;
 
     // `name` names the ContextVar that holds the stack (visible when iterating a Context).
-    explicit LocalStack(std::string name = "ctxvar.LocalStack") : storage_(std::move(name)) {}
+    explicit LocalStack(std::string name = "ctxvar.LocalStack")
+        : storage_(std::move(name), std::in_place) {}
 
     // Pushes a T made from `value` in the current context; returns the new size (Werkzeug
     // returns the new list). Strong guarantee.
@@ -112,42 +117,40 @@ class LocalStack {
     }
     template <class... Args>
     std::size_t emplace(Args&&... args) const requires std::constructible_from<T, Args&&...> {
-        Top pushed{detail::Ref<Node>::adopt(new Node(top_node(), std::forward<Args>(args)...))};
-        const std::size_t size = pushed.node->size;
-        storage_.set(no_token, std::move(pushed));
+        SharedValue<Frame> below = storage_.get_shared();
+        const std::size_t size = below->size + 1;
+        storage_.emplace(no_token, std::move(below), std::in_place, std::forward<Args>(args)...);
         return size;
     }
 
     // Pops the top in the current context and returns it; an empty optional when the stack is
     // empty (never an error). The element is copied before the stack changes, so if the copy
-    // or the allocation throws, the stack is as it was.
+    // throws, the stack is as it was.
     std::optional<T> pop() const {
         std::optional<T> popped; // one object returned on every path: copied once, never moved
-        const Top* top = storage_.get_if();
-        if (top != nullptr && top->node) {
-            popped.emplace(top->node->value);
-            storage_.set(no_token, Top{top->node->below});
+        const Frame& top = this->top_frame();
+        if (top.size != 0) {
+            popped.emplace(*top.value);
+            storage_.set(no_token, top.below);
         }
         return popped;
     }
 
     // The top element, or nullptr when the stack is empty. Never throws, never allocates.
     const T* top() const noexcept {
-        const Top* top = storage_.get_if();
-        return top != nullptr && top->node ? &top->node->value : nullptr;
+        const Frame& top = top_frame();
+        return top.size != 0 ? &*top.value : nullptr;
     }
 
-    std::size_t size() const noexcept {
-        const Top* top = storage_.get_if();
-        return top != nullptr && top->node ? top->node->size : 0;
-    }
-    bool empty() const noexcept { return top() == nullptr; }
+    std::size_t size() const noexcept { return top_frame().size; }
+    bool empty() const noexcept { return size() == 0; }
 
     // Werkzeug's release_local: empties the stack in the current context (other contexts keep
-    // theirs). Allocates nothing, and does nothing, when it is empty already.
+    // theirs). Allocates nothing, and does nothing, when it is empty already; otherwise it
+    // allocates an empty bottom frame (std::bad_alloc leaves the stack as it was).
     void release() const {
         if (!empty()) {
-            storage_.set(no_token, Top{});
+            storage_.emplace(no_token);
         }
     }
 
@@ -164,12 +167,10 @@ class LocalStack {
     }
 
   private:
-    detail::Ref<Node> top_node() const noexcept {
-        const Top* top = storage_.get_if();
-        return top != nullptr ? top->node : detail::Ref<Node>();
-    }
+    // The variable always has a frame: its default is the empty bottom.
+    const Frame& top_frame() const noexcept { return *storage_.get_if(); }
 
-    ContextVar<Top> storage_;
+    ContextVar<Frame> storage_;
 };
 
 } // namespace ctxvar

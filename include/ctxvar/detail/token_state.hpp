@@ -32,5 +32,6 @@ void reset_value(const VarData& var, TokenState& token);
 std::string token_repr(const TokenState& token);
 
 [[noreturn]] void throw_lookup(const VarData& var);
+[[noreturn]] void throw_empty_shared_value(const VarData& var);
 
 } // namespace ctxvar::detail
