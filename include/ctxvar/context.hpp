@@ -4,6 +4,7 @@
 
 #include <ctxvar/context_var.hpp>
 #include <ctxvar/detail/context_data.hpp>
+#include <ctxvar/detail/item_iterator.hpp>
 #include <ctxvar/errors.hpp>
 
 #include <cstddef>
@@ -120,7 +121,7 @@ class Context {
         }
 
       private:
-        friend class Context;
+        friend class detail::ItemIterator<Item, detail::Snapshot::const_iterator>;
         explicit Item(const std::pair<detail::VarRef, detail::ValueRef>& entry) noexcept
             : entry_(&entry) {}
         const std::pair<detail::VarRef, detail::ValueRef>* entry_;
@@ -129,32 +130,7 @@ class Context {
     // Visits each (variable, value) once, in an unspecified order. Never allocates. Iterators
     // and items live as get()'s pointers do: until this context object's snapshot changes (a
     // set or reset by a flow that has it current), so do not set variables while iterating it.
-    class iterator {
-      public:
-        using value_type = Item;
-        using reference = Item;
-        using difference_type = std::ptrdiff_t;
-        using iterator_category = std::input_iterator_tag;
-        using iterator_concept = std::forward_iterator_tag;
-
-        iterator() = default;
-        Item operator*() const { return Item(*it_); }
-        iterator& operator++() {
-            ++it_;
-            return *this;
-        }
-        iterator operator++(int) {
-            iterator old = *this;
-            ++it_;
-            return old;
-        }
-        friend bool operator==(const iterator&, const iterator&) = default;
-
-      private:
-        friend class Context;
-        explicit iterator(detail::Snapshot::const_iterator it) : it_(it) {}
-        detail::Snapshot::const_iterator it_;
-    };
+    using iterator = detail::ItemIterator<Item, detail::Snapshot::const_iterator>;
     iterator begin() const { return iterator(data().vars().begin()); }
     iterator end() const { return iterator(data().vars().end()); }
 

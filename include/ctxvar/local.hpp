@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ctxvar/context_var.hpp>
+#include <ctxvar/detail/item_iterator.hpp>
 #include <ctxvar/detail/local_values.hpp>
 #include <ctxvar/local_proxy.hpp>
 
@@ -170,38 +171,13 @@ class Local::Items {
         }
 
       private:
-        friend class Items;
+        friend class detail::ItemIterator<Item, detail::LocalValues::const_iterator>;
         explicit Item(const std::pair<std::string, detail::LocalEntry>& entry) noexcept
             : entry_(&entry) {}
         const std::pair<std::string, detail::LocalEntry>* entry_;
     };
 
-    class iterator {
-      public:
-        using value_type = Item;
-        using reference = Item;
-        using difference_type = std::ptrdiff_t;
-        using iterator_category = std::input_iterator_tag;
-        using iterator_concept = std::forward_iterator_tag;
-
-        iterator() = default;
-        Item operator*() const { return Item(*it_); }
-        iterator& operator++() {
-            ++it_;
-            return *this;
-        }
-        iterator operator++(int) {
-            iterator old = *this;
-            ++it_;
-            return old;
-        }
-        friend bool operator==(const iterator&, const iterator&) = default;
-
-      private:
-        friend class Items;
-        explicit iterator(detail::LocalValues::const_iterator it) : it_(it) {}
-        detail::LocalValues::const_iterator it_;
-    };
+    using iterator = detail::ItemIterator<Item, detail::LocalValues::const_iterator>;
 
     iterator begin() const { return iterator(values_.begin()); }
     iterator end() const { return iterator(values_.end()); }

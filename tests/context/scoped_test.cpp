@@ -19,18 +19,6 @@ using namespace context_test;
 using ctxvar::Context;
 using ctxvar::ContextVar;
 
-namespace {
-
-// Neither copyable nor movable: scoped constructs it in place.
-struct Pinned {
-    explicit Pinned(int v) : value(v) {}
-    Pinned(const Pinned&) = delete;
-    Pinned& operator=(const Pinned&) = delete;
-    int value;
-};
-
-} // namespace
-
 TEST_SUITE("context") {
     TEST_CASE("a scoped value is neither copyable nor movable") {
         static_assert(!std::is_copy_constructible_v<ctxvar::ScopedValue<int>>);
@@ -174,9 +162,9 @@ TEST_SUITE("context") {
 
     TEST_CASE("scoped constructs the value in place, for types neither copyable nor movable") {
         IsolatedFlow flow;
-        ContextVar<Pinned> p{"p"};
+        ContextVar<Immovable> p{"p"};
         {
-            auto scope = p.scoped(2); // Pinned(2), built in the context's own storage
+            auto scope = p.scoped(2); // Immovable(2), built in the context's own storage
             CHECK(p.get().value == 2);
         }
         CHECK(p.get_if() == nullptr);

@@ -49,6 +49,14 @@ inline bool flow_has_context() noexcept {
     return has && !none.has_value();
 }
 
+// Neither copyable nor movable: only in-place construction (emplace, scoped) can store one.
+struct Immovable {
+    explicit Immovable(int v) : value(v) {}
+    Immovable(const Immovable&) = delete;
+    Immovable& operator=(const Immovable&) = delete;
+    int value;
+};
+
 // A value that counts its live objects in a counter of the test's own, so that a test can check
 // exactly when stored values are destroyed. Copyable, equality-comparable by `value`.
 struct Counted {

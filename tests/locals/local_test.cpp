@@ -20,17 +20,6 @@
 using namespace context_test;
 using ctxvar::Local;
 
-namespace {
-// Neither copyable nor movable: only emplace can store one.
-struct Pinned {
-    explicit Pinned(int v) : value(v) {}
-    Pinned(const Pinned&) = delete;
-    Pinned& operator=(const Pinned&) = delete;
-    int value;
-    std::mutex m;
-};
-} // namespace
-
 TEST_SUITE("locals") {
     TEST_CASE("a Local stores named values of different types and reads them back") {
         IsolatedFlow flow;
@@ -72,8 +61,8 @@ TEST_SUITE("locals") {
     TEST_CASE("emplace stores a type that can be neither copied nor moved") {
         IsolatedFlow flow;
         Local local;
-        local.emplace<Pinned>("p", 7);
-        CHECK(local.get<Pinned>("p").value == 7);
+        local.emplace<Immovable>("p", 7);
+        CHECK(local.get<Immovable>("p").value == 7);
     }
 
     TEST_CASE("get of a missing name throws LookupError naming it") {
