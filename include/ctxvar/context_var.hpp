@@ -19,6 +19,8 @@ namespace ctxvar {
 class Context;
 template <class T>
 class ContextVar;
+template <class T>
+class ScopedValue;
 
 // Tag: a set that returns no token (ContextVar::set(no_token, value)), for values that will never
 // be reset, such as the new top a LocalStack installs.
@@ -26,8 +28,6 @@ struct NoToken {
     explicit NoToken() = default;
 };
 inline constexpr NoToken no_token{};
-template <class T>
-class ScopedValue;
 
 // What ContextVar<T>::set returns: enough to undo that set with reset(). Python's Token.
 // Move-only: a token is used once, and a copy could be used twice. A moved-from token counts
@@ -145,9 +145,7 @@ class ContextVar {
     // way). The value is made from `value` (T's converting constructor included).
     template <class U = T>
     requires std::constructible_from<T, U&&>
-    void set(NoToken, U&& value) const {
-        detail::assign_value(var_, detail::make_box<T>(std::forward<U>(value)));
-    }
+    void set(NoToken, U&& value) const { emplace(no_token, std::forward<U>(value)); }
     // set(), constructing the value in place: for types that can be neither copied nor moved.
     template <class... Args>
     requires std::constructible_from<T, Args&&...> Token<T> emplace(Args&&... args)

@@ -60,8 +60,7 @@ class LocalStack {
     // a frame of size 0, the bottom of every stack. Stacks compare equal when their elements do
     // (by T's ==, else by identity), as Python's lists do.
     struct Frame {
-        Frame() = default;
-        explicit Frame(std::in_place_t) noexcept {} // the bottom, as the variable's default
+        explicit Frame(std::in_place_t) noexcept {} // the bottom: size 0, no value
         template <class... Args>
         Frame(SharedValue<Frame> below, std::in_place_t, Args&&... args)
             : value(std::in_place, std::forward<Args>(args)...), below(std::move(below)),
@@ -150,7 +149,7 @@ class LocalStack {
     // allocates an empty bottom frame (std::bad_alloc leaves the stack as it was).
     void release() const {
         if (!empty()) {
-            storage_.emplace(no_token);
+            storage_.emplace(no_token, std::in_place);
         }
     }
 

@@ -6,16 +6,12 @@
 #include <ctxvar/detail/local_values.hpp>
 
 #include <concepts>
-#include <functional>
 #include <memory>
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
 
 namespace ctxvar::detail {
-
-template <class>
-inline constexpr bool dependent_false = false;
 
 // A stored S is the object itself. Stored values are immutable, so this needs a const T.
 template <class S, class T>

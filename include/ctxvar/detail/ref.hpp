@@ -45,28 +45,16 @@ class Ref {
     T* operator->() const noexcept { return p_; }
     explicit operator bool() const noexcept { return p_ != nullptr; }
 
-    // Gives up this handle's reference. Returns the object when that was its last reference
-    // (the caller must then destroy it), nullptr otherwise: how a chain of objects that own
-    // the next one is freed in a loop instead of by recursion.
-    T* release_last() noexcept {
-        T* p = std::exchange(p_, nullptr);
-        return p != nullptr && drop(p) ? p : nullptr;
-    }
-
   private:
     static void retain(T* p) noexcept {
         if (p != nullptr) {
             p->refs.fetch_add(1, std::memory_order_relaxed);
         }
     }
-    // Drops one reference to p (not null); true when it was the last one.
-    static bool drop(T* p) noexcept {
-        // The sole owner frees without an atomic write: nobody else can add a reference.
-        return p->refs.load(std::memory_order_acquire) == 1 ||
-               p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
-    }
     static void release(T* p) noexcept {
-        if (p != nullptr && drop(p)) {
+        // The sole owner frees without an atomic write: nobody else can add a reference.
+        if (p != nullptr && (p->refs.load(std::memory_order_acquire) == 1 ||
+                             p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)) {
             T::destroy(p);
         }
     }
