@@ -35,6 +35,14 @@ class SavedContext {
     bool has_value() const noexcept { return data_ != nullptr; }
     explicit operator bool() const noexcept { return has_value(); }
 
+    // Whether the saved context object is entered: inside a Context::run of this flow or of
+    // another flow that shares it. A runtime must not drop or replace such a context for a flow
+    // that may be inside the run, or the run would exit with another context current.
+    bool entered() const noexcept {
+        return data_ != nullptr &&
+               (data_->state.load(std::memory_order_relaxed) & detail::ContextData::entered_bit);
+    }
+
     // A handle to the saved context object (the same object), or nullopt when there is none.
     std::optional<Context> context() const {
         if (data_ == nullptr) {
