@@ -13,15 +13,24 @@ namespace ctxvar::fibers::detail {
 // libsupc++'s and libc++abi's __cxa_eh_globals both begin { caughtExceptions; uncaughtExceptions }.
 inline constexpr bool exception_state_switched = true;
 
-inline void switch_exception_state(ExceptionState& leaving,
+// The calling thread's state; its address is fixed for the thread's life, so the runtime looks
+// it up once per thread.
+inline ExceptionState* this_thread_exception_state() noexcept {
+    return reinterpret_cast<ExceptionState*>(abi::__cxa_get_globals());
+}
+
+inline void switch_exception_state(ExceptionState* thread, ExceptionState& leaving,
                                    const ExceptionState& entering) noexcept {
-    auto* globals = reinterpret_cast<ExceptionState*>(abi::__cxa_get_globals());
-    leaving = *globals;
-    *globals = entering;
+    leaving = *thread;
+    *thread = entering;
 }
 #else
 inline constexpr bool exception_state_switched = false;
-inline void switch_exception_state(ExceptionState&, const ExceptionState&) noexcept {}
+inline ExceptionState* this_thread_exception_state() noexcept {
+    return nullptr;
+}
+inline void switch_exception_state(ExceptionState*, ExceptionState&,
+                                   const ExceptionState&) noexcept {}
 #endif
 
 } // namespace ctxvar::fibers::detail

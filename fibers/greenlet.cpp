@@ -17,34 +17,12 @@ ThreadState* owner_state(const Greenlet& g) noexcept {
     return ts != nullptr && ts->record == GreenletRuntime::core(g).thread ? ts : nullptr;
 }
 
-ThreadState& check_switch_allowed(const Greenlet& g) {
-    ThreadState& ts = ThreadState::get();
-    const detail::ThreadRecord& record = *GreenletRuntime::core(g).thread;
-    if (&record != ts.record.get()) {
-        throw GreenletError(record.ended.load(std::memory_order_acquire)
-                                ? "cannot switch to a different thread (which happens to have "
-                                  "exited)"
-                                : "cannot switch to a different thread");
-    }
-    return ts;
-}
-
 ThreadState& check_own_thread(const Greenlet& g, const char* what) {
     ThreadState& ts = ThreadState::get();
     if (GreenletRuntime::core(g).thread != ts.record) {
         throw GreenletError(std::string("cannot ") + what + " of a greenlet of a different thread");
     }
     return ts;
-}
-
-bool holds_greenlet_exit(const std::exception_ptr& error) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const GreenletExit&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
 }
 
 } // namespace
@@ -76,23 +54,6 @@ std::shared_ptr<Greenlet> Greenlet::current() {
     ThreadState& ts = ThreadState::get();
     GreenletRuntime::kill_doomed(ts);
     return GreenletRuntime::handle_of_current(ts);
-}
-
-std::any Greenlet::switch_to(std::any value) {
-    ThreadState& ts = check_switch_allowed(*this);
-    return GreenletRuntime::send(ts, *this, detail::Transfer{std::move(value), nullptr});
-}
-
-std::any Greenlet::throw_in(std::exception_ptr error) {
-    if (!error) {
-        throw std::invalid_argument("throw_in needs an exception (a null exception_ptr)");
-    }
-    ThreadState& ts = check_switch_allowed(*this);
-    if (dead() && holds_greenlet_exit(error)) {
-        // greenlet's rule: the dead greenlet eats GreenletExit; it goes up as a value.
-        return GreenletRuntime::send(ts, *this, detail::Transfer{GreenletExit{}, nullptr});
-    }
-    return GreenletRuntime::send(ts, *this, detail::Transfer{{}, std::move(error)});
 }
 
 bool Greenlet::started() const noexcept {

@@ -119,11 +119,8 @@ void GreenletRuntime::reap(Greenlet& g) noexcept {
     doom(*c.thread, g);
 }
 
-void GreenletRuntime::kill_doomed(ThreadState& ts) noexcept {
+void GreenletRuntime::kill_doomed_now(ThreadState& ts) noexcept {
     detail::ThreadRecord& record = *ts.record;
-    if (!record.has_doomed.load(std::memory_order_acquire)) {
-        return;
-    }
     std::vector<Greenlet*> doomed;
     {
         std::lock_guard lock(record.mutex);

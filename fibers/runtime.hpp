@@ -31,7 +31,12 @@ struct GreenletRuntime {
     // --- lifetime.cpp -------------------------------------------------------------------------
     static void reap(Greenlet& g) noexcept; // the last handle went (Reaper)
     // Kills the greenlets whose last handle went elsewhere, where that can be done now.
-    static void kill_doomed(detail::ThreadState& ts) noexcept;
+    static void kill_doomed(detail::ThreadState& ts) noexcept {
+        if (ts.record->has_doomed.load(std::memory_order_acquire)) [[unlikely]] {
+            kill_doomed_now(ts);
+        }
+    }
+    static void kill_doomed_now(detail::ThreadState& ts) noexcept;
     // A handle to the running greenlet, made anew if its handles are gone.
     static std::shared_ptr<Greenlet> handle_of_current(detail::ThreadState& ts);
     static void end_thread(detail::ThreadState& ts) noexcept; // ~ThreadState

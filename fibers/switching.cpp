@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace ctxvar::fibers {
 namespace fctx = boost::context::detail;
@@ -22,9 +23,24 @@ detail::GreenletCore& core(Greenlet& g) noexcept {
     return GreenletRuntime::core(g);
 }
 
+[[gnu::cold, noreturn]] void throw_other_thread(const detail::ThreadRecord& record) {
+    throw GreenletError(record.ended.load(std::memory_order_acquire)
+                            ? "cannot switch to a different thread (which happens to have exited)"
+                            : "cannot switch to a different thread");
+}
+
+[[gnu::always_inline]] inline ThreadState& check_switch_allowed(Greenlet& g) {
+    ThreadState& ts = ThreadState::get();
+    const detail::ThreadRecord& record = *core(g).thread;
+    if (&record != ts.record.get()) [[unlikely]] {
+        throw_other_thread(record);
+    }
+    return ts;
+}
+
 // Back on `self`'s stack: records where the greenlet that jumped here stopped (or frees its
 // stack if it finished) and what ASan learnt about that stack.
-void arrive(Greenlet& self, fctx::transfer_t from) noexcept {
+[[gnu::always_inline]] inline void arrive(Greenlet& self, fctx::transfer_t from) noexcept {
     const void* left_bottom = nullptr;
     std::size_t left_size = 0;
     detail::asan_finish_switch(core(self).asan_fake_stack, &left_bottom, &left_size);
@@ -41,11 +57,13 @@ void arrive(Greenlet& self, fctx::transfer_t from) noexcept {
 
 // Leaves `from` (the running greenlet) for `to`; returns when something switches back to `from`
 // (never, when `from` is finishing).
-void jump(ThreadState& ts, Greenlet& from, Greenlet& to) noexcept {
+// Inlined into switch_to: every call level between a switch and the jump costs a mispredicted
+// return on each side (the return-stack predictor cannot follow a stack switch).
+[[gnu::always_inline]] inline void jump(ThreadState& ts, Greenlet& from, Greenlet& to) noexcept {
     detail::GreenletCore& leaving = core(from);
     detail::GreenletCore& entering = core(to);
     leaving.saved = switch_context(std::move(entering.saved));
-    detail::switch_exception_state(leaving.exceptions, entering.exceptions);
+    detail::switch_exception_state(ts.exceptions, leaving.exceptions, entering.exceptions);
     ts.current = &to;
     if (leaving.finishing) {
         // Release: another thread that sees it dead also sees its last context (saved above).
@@ -126,6 +144,32 @@ bool is_greenlet_exit(const std::exception_ptr& error, std::any& as_value) {
     finish(ThreadState::get(), self, std::move(result));
 }
 
+// The whole of a switch, inlined into switch_to and throw_in (see jump).
+[[gnu::always_inline]] inline std::any send_inline(ThreadState& ts, Greenlet& to,
+                                                   Transfer transfer) {
+    GreenletRuntime::kill_doomed(ts);
+    Greenlet* target = &to;
+    while (GreenletRuntime::state(*target) == GreenletState::dead) {
+        target = core(*target).parent.get();
+    }
+    if (target == ts.current) {
+        if (transfer.error) {
+            std::rethrow_exception(transfer.error);
+        }
+        return std::move(transfer.value);
+    }
+    if (GreenletRuntime::state(*target) == GreenletState::unstarted) [[unlikely]] {
+        GreenletRuntime::start(ts, *target);
+    }
+    ts.transfer = std::move(transfer);
+    jump(ts, *ts.current, *target);
+    Transfer back = std::exchange(ThreadState::get().transfer, {});
+    if (back.error) {
+        std::rethrow_exception(std::move(back.error));
+    }
+    return std::move(back.value);
+}
+
 } // namespace
 
 void GreenletRuntime::start(ThreadState& ts, Greenlet& g) {
@@ -152,27 +196,25 @@ void GreenletRuntime::release_stack(Greenlet& g) noexcept {
 }
 
 std::any GreenletRuntime::send(ThreadState& ts, Greenlet& to, Transfer transfer) {
-    kill_doomed(ts);
-    Greenlet* target = &to;
-    while (state(*target) == GreenletState::dead) {
-        target = core(*target).parent.get();
+    return send_inline(ts, to, std::move(transfer));
+}
+
+std::any Greenlet::switch_to(std::any value) {
+    ThreadState& ts = check_switch_allowed(*this);
+    return send_inline(ts, *this, Transfer{std::move(value), nullptr});
+}
+
+std::any Greenlet::throw_in(std::exception_ptr error) {
+    if (!error) {
+        throw std::invalid_argument("throw_in needs an exception (a null exception_ptr)");
     }
-    if (target == ts.current) {
-        if (transfer.error) {
-            std::rethrow_exception(transfer.error);
-        }
-        return std::move(transfer.value);
+    ThreadState& ts = check_switch_allowed(*this);
+    std::any exit_value;
+    if (dead() && is_greenlet_exit(error, exit_value)) {
+        // greenlet's rule: a dead greenlet eats GreenletExit; it goes up as a value.
+        return send_inline(ts, *this, Transfer{std::move(exit_value), nullptr});
     }
-    if (state(*target) == GreenletState::unstarted) {
-        start(ts, *target);
-    }
-    ts.transfer = std::move(transfer);
-    jump(ts, *ts.current, *target);
-    Transfer back = std::exchange(ThreadState::get().transfer, {});
-    if (back.error) {
-        std::rethrow_exception(std::move(back.error));
-    }
-    return std::move(back.value);
+    return send_inline(ts, *this, Transfer{{}, std::move(error)});
 }
 
 } // namespace ctxvar::fibers

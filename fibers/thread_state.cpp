@@ -1,5 +1,6 @@
 // Each thread's greenlet state: created on first use with the thread's main greenlet, destroyed
 // (after killing the thread's unfinished greenlets) among the thread's thread_local destructors.
+#include "exception_state.hpp"
 #include "runtime.hpp"
 #include "sanitizers.hpp"
 
@@ -19,19 +20,20 @@ class MainGreenlet final : public Greenlet {
     void drop_body() noexcept override {}
 };
 
-constinit thread_local ThreadState* this_thread = nullptr;
 constinit thread_local bool this_thread_ended = false;
 
 struct Owner {
     std::unique_ptr<ThreadState> state;
     ~Owner() {
-        state.reset(); // ~ThreadState still finds itself through this_thread meanwhile
-        this_thread = nullptr;
+        state.reset(); // ~ThreadState still finds itself through this_thread_state meanwhile
+        this_thread_state = nullptr;
         this_thread_ended = true;
     }
 };
 
 } // namespace
+
+constinit thread_local ThreadState* this_thread_state = nullptr;
 
 ThreadState::ThreadState() = default;
 
@@ -39,10 +41,7 @@ ThreadState::~ThreadState() {
     GreenletRuntime::end_thread(*this);
 }
 
-[[gnu::noinline]] ThreadState& ThreadState::get() {
-    if (this_thread != nullptr) [[likely]] {
-        return *this_thread;
-    }
+ThreadState& ThreadState::create() {
     if (this_thread_ended) {
         throw GreenletError("greenlets are gone on this thread: its greenlet runtime has ended "
                             "(a thread_local destructor that ran after it used them)");
@@ -51,13 +50,10 @@ ThreadState::~ThreadState() {
     auto state = std::make_unique<ThreadState>();
     state->main = GreenletRuntime::make_main(*state);
     state->current = state->main.get();
+    state->exceptions = this_thread_exception_state();
     owner.state = std::move(state);
-    this_thread = owner.state.get();
-    return *this_thread;
-}
-
-[[gnu::noinline]] ThreadState* ThreadState::find() noexcept {
-    return this_thread;
+    this_thread_state = owner.state.get();
+    return *this_thread_state;
 }
 
 } // namespace detail

@@ -36,18 +36,35 @@ struct ThreadState {
     ThreadState(const ThreadState&) = delete;
     ThreadState& operator=(const ThreadState&) = delete;
 
-    // This thread's state, created on first use. Greenlets never migrate between threads, but
-    // the address is still re-read after every switch (an out-of-line call).
+    // This thread's state, created on first use. Greenlets never switch between threads, so a
+    // thread-local address may be kept across a greenlet switch.
     static ThreadState& get();
     // nullptr when this thread never used greenlets (or its state is gone).
     static ThreadState* find() noexcept;
+    static ThreadState& create(); // get()'s first use on a thread
 
     StackCache stacks{default_stack_size, 64}; // the default StackAllocator's; destroyed last
     std::shared_ptr<ThreadRecord> record = std::make_shared<ThreadRecord>();
     std::shared_ptr<Greenlet> main;
     Greenlet* current = nullptr;
+    ExceptionState* exceptions =
+        nullptr; // the C++ runtime's, for this thread (exception_state.hpp)
     Transfer transfer;
     Greenlet* newest = nullptr; // the started, unfinished non-main greenlets (core.older/newer)
 };
+
+// initial-exec: a %fs-relative load instead of a __tls_get_addr call on every switch.
+[[gnu::tls_model("initial-exec")]] extern constinit thread_local ThreadState* this_thread_state;
+
+inline ThreadState& ThreadState::get() {
+    if (ThreadState* state = this_thread_state) [[likely]] {
+        return *state;
+    }
+    return create();
+}
+
+inline ThreadState* ThreadState::find() noexcept {
+    return this_thread_state;
+}
 
 } // namespace ctxvar::fibers::detail
