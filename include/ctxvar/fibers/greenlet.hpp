@@ -59,6 +59,13 @@ class GreenletError : public std::runtime_error {
 // gone); afterwards they are dead, and so is the thread's main greenlet. A greenlet that still
 // refuses to die then has its stack freed without unwinding (printed).
 //
+// A handle held on a greenlet's own stack keeps it alive, temporaries included: write
+//     auto parent = Greenlet::current()->parent();
+//     parent->switch_to(v);
+// rather than `Greenlet::current()->parent()->switch_to(v)`, whose temporary handle to the
+// current greenlet lives through the switch (so dropping the greenlet's other handles while it
+// waits there would not kill it).
+//
 // Stacks: see stack.hpp (default: 256 KiB with a guard page, pooled per thread). A greenlet takes
 // its stack at its first switch_to and gives it back when it finishes.
 //
