@@ -11,8 +11,6 @@ namespace ctxvar::fibers::detail {
 
 #if defined(__GLIBCXX__) || defined(_LIBCPPABI_VERSION)
 // libsupc++'s and libc++abi's __cxa_eh_globals both begin { caughtExceptions; uncaughtExceptions }.
-inline constexpr bool exception_state_switched = true;
-
 // The calling thread's state; its address is fixed for the thread's life, so the runtime looks
 // it up once per thread.
 inline ExceptionState* this_thread_exception_state() noexcept {
@@ -25,7 +23,6 @@ inline void switch_exception_state(ExceptionState* thread, ExceptionState& leavi
     *thread = entering;
 }
 #else
-inline constexpr bool exception_state_switched = false;
 inline ExceptionState* this_thread_exception_state() noexcept {
     return nullptr;
 }

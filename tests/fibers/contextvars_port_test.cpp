@@ -14,9 +14,11 @@
 //
 // Adapted by design (greenlet.hpp): the context of a greenlet of another thread that has not
 // finished cannot be read or replaced (GreenletError), suspended or not; a dead one's can.
+#include "to_parent.hpp"
 #include <ctxvar/context.hpp>
 #include <ctxvar/context_var.hpp>
 #include <ctxvar/errors.hpp>
+
 #include <ctxvar/fibers/greenlet.hpp>
 
 #include <doctest/doctest.h>
@@ -36,16 +38,11 @@ using ctxvar::ContextVar;
 using ctxvar::copy_context;
 using ctxvar::fibers::Greenlet;
 using ctxvar::fibers::GreenletError;
+using fibers_test::to_parent;
 
 namespace {
 
 using IdVar = ContextVar<std::optional<int>>;
-
-// getcurrent().parent.switch(value), dropping the handle to the current greenlet first.
-std::any switch_to_parent(std::any value = {}) {
-    std::shared_ptr<Greenlet> parent = Greenlet::current()->parent();
-    return parent->switch_to(std::move(value));
-}
 
 enum class Propagate { run, set, none, share };
 
@@ -208,8 +205,8 @@ TEST_SUITE("fibers") {
 
     // greenlet test_contextvars.py test_not_broken_if_using_attribute_instead_of_context_run
     TEST_CASE("greenlets given copies with set_context switch in any order") {
-        auto let1 = Greenlet::create([](std::any) { switch_to_parent(); });
-        auto let2 = Greenlet::create([](std::any) { switch_to_parent(); });
+        auto let1 = Greenlet::create([](std::any) { to_parent(); });
+        auto let2 = Greenlet::create([](std::any) { to_parent(); });
         const Context ctx1 = copy_context();
         const Context ctx2 = copy_context();
         let1->set_context(ctx1);
@@ -254,7 +251,7 @@ TEST_SUITE("fibers") {
 
             const Context new_context = *gr->context();
             steps = 1;
-            switch_to_parent(std::pair<Context, Context>(old_context, new_context));
+            to_parent(std::pair<Context, Context>(old_context, new_context));
             // The parent switched us back to old_context.
 
             CHECK(id_var.get() == 1);
@@ -263,7 +260,7 @@ TEST_SUITE("fibers") {
             CHECK(gr->context()->is(new_context));
 
             steps = 2;
-            switch_to_parent();
+            to_parent();
             // The parent switched us back to no context.
             CHECK(id_var.get() == std::nullopt);
             CHECK_FALSE(gr->context().has_value());
@@ -271,7 +268,7 @@ TEST_SUITE("fibers") {
             CHECK(id_var.get() == 1);
 
             steps = 3;
-            switch_to_parent();
+            to_parent();
             // The parent switched us back to no context.
             CHECK(id_var.get() == std::nullopt);
             CHECK_FALSE(gr->context().has_value());
@@ -329,7 +326,7 @@ TEST_SUITE("fibers") {
                 is_running.count_down();
                 should_suspend.wait();
                 var_var.set(2);
-                switch_to_parent();
+                to_parent();
                 value_at_end = var_var.get();
             });
             gr->set_context(ctx);
@@ -408,7 +405,7 @@ TEST_SUITE("fibers") {
                     refused_while_running = std::string(e.what()) == inside_run;
                 }
                 CHECK(id_var.get() == 5);
-                switch_to_parent();
+                to_parent();
                 CHECK(id_var.get() == 5);
             });
             CHECK(id_var.get() == std::nullopt);

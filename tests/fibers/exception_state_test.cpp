@@ -1,5 +1,7 @@
 // The C++ exception-handling state is kept per greenlet: handlers that end out of order across
 // greenlets end their own exceptions, and std::uncaught_exceptions() counts only this greenlet's.
+#include "to_parent.hpp"
+
 #include <ctxvar/fibers/greenlet.hpp>
 
 #include <doctest/doctest.h>
@@ -11,15 +13,7 @@
 #include <string>
 
 using ctxvar::fibers::Greenlet;
-
-namespace {
-
-std::any to_parent(std::any value = {}) {
-    std::shared_ptr<Greenlet> parent = Greenlet::current()->parent();
-    return parent->switch_to(std::move(value));
-}
-
-} // namespace
+using fibers_test::to_parent;
 
 TEST_SUITE("fibers") {
 

@@ -30,6 +30,8 @@
 //   (test_failed_to_initialstub is ported as a stack that cannot be allocated).
 // - test_throw.py test_non_traceback_param, test_instance_of_wrong_type: throw()'s argument
 //   forms (test_not_throwable is ported as a null exception_ptr).
+#include "to_parent.hpp"
+
 #include <ctxvar/fibers/greenlet.hpp>
 #include <ctxvar/fibers/stack.hpp>
 
@@ -57,6 +59,7 @@ using ctxvar::fibers::Greenlet;
 using ctxvar::fibers::GreenletError;
 using ctxvar::fibers::GreenletExit;
 using ctxvar::fibers::PooledStackAllocator;
+using fibers_test::to_parent;
 using namespace std::string_literals;
 
 namespace {
@@ -86,20 +89,12 @@ std::string exception_name(const std::exception_ptr& error) {
     }
 }
 
-// greenlet.getcurrent().parent.switch(value). The handle to the current greenlet goes before
-// the switch: a greenlet suspended while holding a handle to itself could never be killed by
-// dropping the others.
-std::any switch_to_parent(std::any value = {}) {
-    std::shared_ptr<Greenlet> parent = Greenlet::current()->parent();
-    return parent->switch_to(std::move(value));
-}
-
 // greenlet's fmain(seen): waits in a switch to its parent; an exception arriving there is
 // recorded in seen and re-raised; a plain resumption raises SomeError.
 std::any fmain(std::any value) {
     auto& seen = *std::any_cast<std::vector<std::string>*>(value);
     try {
-        switch_to_parent();
+        to_parent();
     } catch (...) {
         seen.push_back(exception_name(std::current_exception()));
         throw;
@@ -122,7 +117,7 @@ bool do_simple_test() {
     std::vector<int> lst;
     auto g = Greenlet::create([&](std::any) {
         lst.push_back(1);
-        switch_to_parent();
+        to_parent();
         lst.push_back(3);
     });
     lst.push_back(0);
@@ -217,7 +212,7 @@ TEST_SUITE("fibers") {
         std::vector<int> lst;
         auto f = [&](std::any) {
             lst.push_back(1);
-            switch_to_parent();
+            to_parent();
             lst.push_back(1);
             lst.push_back(1);
         };
@@ -241,7 +236,7 @@ TEST_SUITE("fibers") {
         std::vector<std::string> lst;
         auto f = [&](std::any) {
             lst.push_back("b");
-            switch_to_parent();
+            to_parent();
         };
         auto g = Greenlet::create([&](std::any) {
             lst.push_back("a");
@@ -354,7 +349,7 @@ TEST_SUITE("fibers") {
         {
             auto g = Greenlet::create([&](std::any) {
                 Guard guard{log};
-                switch_to_parent();
+                to_parent();
                 log.push_back("resumed normally");
             });
             watch = g;
@@ -372,7 +367,7 @@ TEST_SUITE("fibers") {
         bool caught_exit = false;
         auto g = Greenlet::create([&](std::any) {
             try {
-                switch_to_parent();
+                to_parent();
             } catch (const GreenletExit&) {
                 caught_exit = true;
                 throw SomeError();
@@ -451,7 +446,7 @@ TEST_SUITE("fibers") {
     // greenlet test_greenlet.py test_frame (the states; gr_frame is Python-only)
     TEST_CASE("a suspended greenlet is true, and false once it has returned its value") {
         auto g = Greenlet::create([](std::any) -> std::any {
-            switch_to_parent("frame"s);
+            to_parent("frame"s);
             return "meaning of life"s;
         });
         std::any frame = g->switch_to();
@@ -512,7 +507,7 @@ TEST_SUITE("fibers") {
     TEST_CASE("throwing into a finished greenlet of an exited thread throws GreenletError") {
         std::shared_ptr<Greenlet> result;
         std::thread creator([&] {
-            auto g = Greenlet::create([](std::any) { switch_to_parent(); });
+            auto g = Greenlet::create([](std::any) { to_parent(); });
             g->switch_to();
             result = g;
             g->switch_to(); // it finishes
@@ -693,7 +688,7 @@ TEST_SUITE("fibers") {
             if (v > 0) {
                 return v * recurse(v - 1);
             }
-            return std::any_cast<int>(switch_to_parent());
+            return std::any_cast<int>(to_parent());
         };
         auto gr = Greenlet::create(
             [&](std::any v) -> std::any { return recurse(std::any_cast<int>(v)); });
@@ -739,7 +734,7 @@ TEST_SUITE("fibers") {
             done.wait();
         });
         created.wait();
-        auto g = Greenlet::create([](std::any) { switch_to_parent(); });
+        auto g = Greenlet::create([](std::any) { to_parent(); });
         g->switch_to();
         CHECK_THROWS_WITH_AS(g->set_parent(other), "parent cannot be on a different thread",
                              std::invalid_argument);
@@ -761,7 +756,7 @@ TEST_SUITE("fibers") {
 
     // greenlet test_greenlet.py TestGreenletSetParentErrors test_set_parent_wrong_types (None)
     TEST_CASE("a null parent is refused before and while the greenlet runs") {
-        auto g = Greenlet::create([](std::any) { switch_to_parent(); });
+        auto g = Greenlet::create([](std::any) { to_parent(); });
         CHECK_FALSE(*g);
         CHECK_THROWS_WITH_AS(g->set_parent(nullptr), "a greenlet's parent cannot be null",
                              std::invalid_argument);
@@ -871,12 +866,12 @@ TEST_SUITE("fibers") {
     TEST_CASE("throw_in raises the exception at the greenlet's pending switch") {
         auto g = Greenlet::create([](std::any) {
             try {
-                switch_to_parent("ok"s);
+                to_parent("ok"s);
             } catch (const std::runtime_error&) {
-                switch_to_parent("ok"s);
+                to_parent("ok"s);
                 return;
             }
-            switch_to_parent("fail"s);
+            to_parent("fail"s);
         });
         std::any res = g->switch_to();
         CHECK(std::any_cast<std::string>(res) == "ok");
@@ -889,14 +884,14 @@ TEST_SUITE("fibers") {
     TEST_CASE("throw_in raises the very exception object given") {
         auto f = [](std::any) {
             try {
-                switch_to_parent("ok"s);
+                to_parent("ok"s);
             } catch (const std::runtime_error& val) {
                 if (std::string(val.what()) == "ciao") {
-                    switch_to_parent("ok"s);
+                    to_parent("ok"s);
                     return;
                 }
             }
-            switch_to_parent("fail"s);
+            to_parent("fail"s);
         };
         auto g = Greenlet::create(f);
         std::any res = g->switch_to();
@@ -915,8 +910,8 @@ TEST_SUITE("fibers") {
     TEST_CASE("throw_in kills with GreenletExit, which comes back as a value, also from a dead "
               "greenlet") {
         auto g = Greenlet::create([](std::any) {
-            switch_to_parent("ok"s);
-            switch_to_parent("fail"s);
+            to_parent("ok"s);
+            to_parent("fail"s);
         });
         std::any res = g->switch_to();
         CHECK(std::any_cast<std::string>(res) == "ok");

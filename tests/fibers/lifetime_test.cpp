@@ -1,7 +1,9 @@
 // Greenlet lifetimes: the last handle going (here, on another thread, inside the greenlet
 // itself), thread end, unstarted and finished greenlets, and many greenlets alive at once.
+#include "to_parent.hpp"
 #include <ctxvar/context.hpp>
 #include <ctxvar/context_var.hpp>
+
 #include <ctxvar/fibers/greenlet.hpp>
 
 #include <doctest/doctest.h>
@@ -16,6 +18,7 @@
 using ctxvar::fibers::Greenlet;
 using ctxvar::fibers::GreenletError;
 using ctxvar::fibers::GreenletExit;
+using fibers_test::to_parent;
 
 namespace {
 
@@ -30,13 +33,6 @@ struct Guard {
         destroyed->fetch_add(1);
     }
 };
-
-// Switches to the current greenlet's parent. Not `Greenlet::current()->parent()->switch_to(v)`:
-// that temporary handle to the current greenlet would live through the switch and keep it alive.
-std::any to_parent(std::any value = {}) {
-    std::shared_ptr<Greenlet> parent = Greenlet::current()->parent();
-    return parent->switch_to(std::move(value));
-}
 
 // A greenlet that holds a Guard on its stack and waits in its parent forever.
 std::shared_ptr<Greenlet> waiting_with_guard(std::atomic<int>& destroyed, bool& saw_exit,

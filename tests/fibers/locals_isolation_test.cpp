@@ -1,6 +1,8 @@
 // The locals inside greenlets: a Local, a LocalStack and a proxy over it are isolated between
 // greenlets that interleave, and shared between greenlets that share a context.
+#include "to_parent.hpp"
 #include <ctxvar/ctxvar.hpp>
+
 #include <ctxvar/fibers/greenlet.hpp>
 
 #include <doctest/doctest.h>
@@ -11,13 +13,9 @@
 #include <vector>
 
 using ctxvar::fibers::Greenlet;
+using fibers_test::to_parent;
 
 namespace {
-
-std::any to_parent(std::any value = {}) {
-    std::shared_ptr<Greenlet> parent = Greenlet::current()->parent();
-    return parent->switch_to(std::move(value));
-}
 
 struct Request {
     int id;

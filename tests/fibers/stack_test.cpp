@@ -1,5 +1,7 @@
 // Greenlet stacks: a Boost.Context allocator passed in, the pooled allocator's reuse, and the
 // guard page that turns an overflow into a fault.
+#include "to_parent.hpp"
+
 #include <ctxvar/fibers/greenlet.hpp>
 #include <ctxvar/fibers/stack.hpp>
 
