@@ -1,8 +1,13 @@
-// Each thread's greenlet state: created on first use with the thread's main greenlet, destroyed
-// (after killing the thread's unfinished greenlets) among the thread's thread_local destructors.
+// Each flow's greenlet state: created on first use with the flow's main greenlet, destroyed
+// after killing the flow's unfinished greenlets. A thread's goes among its thread_local
+// destructors; a Boost.Fiber fiber's (under the context scheduler) when the fiber finishes.
 #include "exception_state.hpp"
 #include "runtime.hpp"
 #include "sanitizers.hpp"
+
+#include <ctxvar/fibers/detail/fiber_switch.hpp>
+
+#include <boost/fiber/fss.hpp>
 
 #include <memory>
 
@@ -26,14 +31,46 @@ struct Owner {
     std::unique_ptr<ThreadState> state;
     ~Owner() {
         state.reset(); // ~ThreadState still finds itself through this_thread_state meanwhile
-        this_thread_state = nullptr;
+        store_this_thread_state(nullptr);
         this_thread_ended = true;
     }
 };
 
+// Boost.Fiber runs a fiber's fiber_specific_ptr cleanups on the fiber's own stack as it
+// finishes, before its last switch: the fiber's greenlets are killed there, inside the fiber.
+void end_fiber_state(ThreadState* state) {
+    delete state; // ~ThreadState still finds itself through this_thread_state meanwhile
+    store_this_thread_state(nullptr);
+}
+
+// A new flow state with its main greenlet; made current only once nothing can throw any more.
+std::unique_ptr<ThreadState> make_state() {
+    auto state = std::make_unique<ThreadState>();
+    state->main = GreenletRuntime::make_main(*state);
+    state->current = state->main.get();
+    state->exceptions = this_thread_exception_state();
+    return state;
+}
+
+ThreadState& create_for_fiber() {
+    static boost::fibers::fiber_specific_ptr<ThreadState> fiber_states(&end_fiber_state);
+    std::unique_ptr<ThreadState> state = make_state();
+    fiber_states.reset(state.get()); // may throw: then nothing is installed
+    store_this_thread_state(state.get());
+    return *state.release();
+}
+
 } // namespace
 
 constinit thread_local ThreadState* this_thread_state = nullptr;
+
+ThreadState* load_this_thread_state_out_of_line() noexcept {
+    return this_thread_state;
+}
+
+void store_this_thread_state_out_of_line(ThreadState* state) noexcept {
+    this_thread_state = state;
+}
 
 ThreadState::ThreadState() = default;
 
@@ -42,18 +79,18 @@ ThreadState::~ThreadState() {
 }
 
 ThreadState& ThreadState::create() {
+    if (const FiberSwitch* fibers = FiberSwitch::of_this_thread();
+        fibers != nullptr && fibers->in_worker_fiber()) {
+        return create_for_fiber();
+    }
     if (this_thread_ended) {
         throw GreenletError("greenlets are gone on this thread: its greenlet runtime has ended "
                             "(a thread_local destructor that ran after it used them)");
     }
     static thread_local Owner owner;
-    auto state = std::make_unique<ThreadState>();
-    state->main = GreenletRuntime::make_main(*state);
-    state->current = state->main.get();
-    state->exceptions = this_thread_exception_state();
-    owner.state = std::move(state);
-    this_thread_state = owner.state.get();
-    return *this_thread_state;
+    owner.state = make_state();
+    store_this_thread_state(owner.state.get());
+    return *owner.state;
 }
 
 } // namespace detail

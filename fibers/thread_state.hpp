@@ -36,8 +36,8 @@ struct ThreadState {
     ThreadState(const ThreadState&) = delete;
     ThreadState& operator=(const ThreadState&) = delete;
 
-    // This thread's state, created on first use. Greenlets never switch between threads, so a
-    // thread-local address may be kept across a greenlet switch.
+    // The running flow's state, created on first use: the thread's, or under the context
+    // scheduler a Boost.Fiber fiber's own (owned by the fiber, ended when it finishes).
     static ThreadState& get();
     // nullptr when this thread never used greenlets (or its state is gone).
     static ThreadState* find() noexcept;
@@ -53,18 +53,56 @@ struct ThreadState {
     Greenlet* newest = nullptr; // the started, unfinished non-main greenlets (core.older/newer)
 };
 
-// initial-exec: a %fs-relative load instead of a __tls_get_addr call on every switch.
-[[gnu::tls_model("initial-exec")]] extern constinit thread_local ThreadState* this_thread_state;
+// The running flow's greenlet runtime: the thread's, or the running Boost.Fiber fiber's under the
+// context scheduler (which swaps this pointer on every fiber switch). initial-exec: a
+// %fs-relative load instead of a __tls_get_addr call on every switch. Its symbol is named for the
+// accessors' asm.
+[[gnu::tls_model("initial-exec")]] extern constinit thread_local ThreadState*
+    this_thread_state asm("ctxvar_fibers_this_thread_state");
+
+// Every access goes through these two: a Boost.Fiber fiber may move to another thread inside any
+// call (a greenlet's code may block), so the compiler must never reuse this thread-local's
+// address across a call (DESIGN.md, "TLS address caching"). On x86-64 ELF a volatile asm with a
+// memory clobber re-reads the thread pointer each time; elsewhere an out-of-line call does.
+ThreadState* load_this_thread_state_out_of_line() noexcept;
+void store_this_thread_state_out_of_line(ThreadState* state) noexcept;
+
+inline ThreadState* load_this_thread_state() noexcept {
+#if CTXVAR_INLINE_SLOT
+    ThreadState* state;
+    asm volatile("movq ctxvar_fibers_this_thread_state@gottpoff(%%rip), %0\n\t"
+                 "movq %%fs:(%0), %0"
+                 : "=r"(state)
+                 :
+                 : "memory");
+    return state;
+#else
+    return load_this_thread_state_out_of_line();
+#endif
+}
+
+inline void store_this_thread_state(ThreadState* state) noexcept {
+#if CTXVAR_INLINE_SLOT
+    void* offset;
+    asm volatile("movq ctxvar_fibers_this_thread_state@gottpoff(%%rip), %0\n\t"
+                 "movq %1, %%fs:(%0)"
+                 : "=&r"(offset)
+                 : "r"(state)
+                 : "memory");
+#else
+    store_this_thread_state_out_of_line(state);
+#endif
+}
 
 inline ThreadState& ThreadState::get() {
-    if (ThreadState* state = this_thread_state) [[likely]] {
+    if (ThreadState* state = load_this_thread_state()) [[likely]] {
         return *state;
     }
     return create();
 }
 
 inline ThreadState* ThreadState::find() noexcept {
-    return this_thread_state;
+    return load_this_thread_state();
 }
 
 } // namespace ctxvar::fibers::detail

@@ -74,7 +74,7 @@ namespace {
 
 } // namespace
 
-ContextData* enter(ContextData* context) {
+void mark_entered(ContextData* context) {
     constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
     std::uint64_t state = context->state.load(std::memory_order_relaxed);
     do {
@@ -84,11 +84,22 @@ ContextData* enter(ContextData* context) {
         // acquire: the snapshot the last flow to exit left (on any thread) is the one we see.
     } while (!context->state.compare_exchange_weak(state, state + entry, std::memory_order_acquire,
                                                    std::memory_order_relaxed));
+}
+
+void unmark_entered(ContextData* context) noexcept {
+    constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
+    // release: what this flow set is visible to the next flow to enter.
+    if (context->state.fetch_sub(entry, std::memory_order_acq_rel) == entry) {
+        destroy_context(context);
+    }
+}
+
+ContextData* enter(ContextData* context) {
+    mark_entered(context);
     return exchange_current(context);
 }
 
 void exit(ContextData* context, ContextData* previous) noexcept {
-    constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
     ContextData* current = exchange_current(previous);
     if (current != context) [[unlikely]] {
         // A runtime switched this flow's context out and did not give it back before the run
@@ -98,10 +109,7 @@ void exit(ContextData* context, ContextData* previous) noexcept {
                    stderr);
         std::abort();
     }
-    // release: what this flow set is visible to the next flow to enter.
-    if (context->state.fetch_sub(entry, std::memory_order_acq_rel) == entry) {
-        destroy_context(context);
-    }
+    unmark_entered(context);
 }
 
 ContextData& create_current() {

@@ -145,6 +145,7 @@ class Context {
   private:
     friend Context copy_context();
     friend class SavedContext;
+    friend class ContextEntry;
     explicit Context(detail::ContextData* adopted) noexcept : data_(adopted) {}
 
     detail::ContextData& data() const {

@@ -57,6 +57,42 @@ class SavedContext {
     detail::ContextData* data_ = nullptr;
 };
 
+// A context entered on behalf of a flow for the flow's whole life, outside any Context::run call
+// frame: what "start a fiber (or task) in a given Context" takes, as Python's Task(context=) and
+// Thread(context=) do. The entry is taken where it is constructed, so an already-entered context
+// is refused there (ContextEnteredError, nothing changed), and no other flow can enter the object
+// until the entry is destroyed. It does not install the context: the runtime runs the flow with
+// saved() as its SavedContext and destroys the entry once the flow is done with the context.
+// Move-only; a moved-from entry holds nothing.
+class ContextEntry {
+  public:
+    explicit ContextEntry(const Context& context) : data_(&context.data()) {
+        detail::mark_entered(data_);
+    }
+    ContextEntry(ContextEntry&& other) noexcept : data_(std::exchange(other.data_, nullptr)) {}
+    ContextEntry& operator=(ContextEntry other) noexcept {
+        std::swap(data_, other.data_);
+        return *this;
+    }
+    ~ContextEntry() {
+        if (data_ != nullptr) {
+            detail::unmark_entered(data_);
+        }
+    }
+
+    // A SavedContext for the flow: the entered object itself (one more reference).
+    SavedContext saved() const {
+        if (data_ == nullptr) {
+            return SavedContext();
+        }
+        detail::retain(data_);
+        return SavedContext(Context(data_));
+    }
+
+  private:
+    detail::ContextData* data_;
+};
+
 // Makes `next` this thread's current context and returns the one that was current, for the flow
 // being switched away from to keep. Call it on every switch, on the thread the switch happens
 // on, just before control passes to the next flow (or just after it arrives): e.g.

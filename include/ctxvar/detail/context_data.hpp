@@ -190,6 +190,11 @@ inline ContextData* exchange_current(ContextData* next) noexcept {
 // the previous current context; `exit` puts `previous` back and drops the bit and reference.
 ContextData* enter(ContextData* context);
 void exit(ContextData* context, ContextData* previous) noexcept;
+// Their halves without the slot, for a flow that runs in a context it did not enter through
+// Context::run (ContextEntry, switch.hpp): set the bit and take a reference (or throw
+// ContextEnteredError), and drop both (freeing the object if that was the last reference).
+void mark_entered(ContextData* context);
+void unmark_entered(ContextData* context) noexcept;
 
 // Creates an empty context object and makes it current (this flow had none).
 ContextData& create_current();

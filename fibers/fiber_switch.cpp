@@ -1,0 +1,159 @@
+// The context scheduler's hand-over: which fiber's context the thread's slot holds, and the
+// switch of context and greenlet runtime when Boost.Fiber picks another fiber.
+#include "exception_state.hpp"
+#include "thread_state.hpp"
+
+#include <ctxvar/fibers/scheduler.hpp>
+
+#include <stdexcept>
+
+namespace ctxvar::fibers::detail {
+namespace {
+
+constinit thread_local FiberSwitch* this_thread_switch = nullptr;
+
+// Whether a fiber has finished. Boost.Fiber keeps the flag private and gives no public sign of
+// the end before the fiber's last switch (1.81 links it into the terminated queue after the
+// switch), yet that switch is where a finished fiber must let its context go. An explicit
+// instantiation may name a private member ([temp.spec.general]): this one hands out a pointer
+// to context::terminated_, so a Boost without that member fails to compile rather than misread.
+using TerminatedFlag = bool boost::fibers::context::*;
+TerminatedFlag terminated_flag() noexcept;
+
+template <TerminatedFlag Flag>
+struct ExposeTerminatedFlag {
+    friend TerminatedFlag terminated_flag() noexcept { return Flag; }
+};
+template struct ExposeTerminatedFlag<&boost::fibers::context::terminated_>;
+
+bool finished(const boost::fibers::context* ctx) noexcept {
+    return ctx->is_context(boost::fibers::type::worker_context) && ctx->*terminated_flag();
+}
+
+ContextProperties* context_properties(const boost::fibers::context* ctx) noexcept {
+    return static_cast<ContextProperties*>(ctx->get_properties());
+}
+
+} // namespace
+
+FiberSwitch::FiberSwitch() : installed_(boost::fibers::context::active()) {
+    if (this_thread_switch != nullptr) {
+        throw std::logic_error("ctxvar::fibers::use_context_scheduler: this thread already has a "
+                               "context scheduler");
+    }
+    if (installed_->is_context(boost::fibers::type::main_context)) {
+        main_ = installed_;
+    }
+    this_thread_switch = this;
+}
+
+FiberSwitch::~FiberSwitch() {
+    // A work_stealing algorithm outlives its thread (Boost keeps every one in a static list), so
+    // this may run on another thread, where the comparison is false.
+    if (this_thread_switch == this) {
+        this_thread_switch = nullptr;
+    }
+}
+
+FiberSwitch* FiberSwitch::of_this_thread() noexcept {
+    return this_thread_switch;
+}
+
+void FiberSwitch::give(ContextProperties& properties, SavedContext start) noexcept {
+    properties.saved_ = std::move(start);
+}
+
+void FiberSwitch::start(boost::fibers::context* ctx, ContextProperties& properties) {
+    if (ctx->is_context(boost::fibers::type::dispatcher_context)) {
+        dispatcher_ = ctx;
+    } else if (ctx->is_context(boost::fibers::type::main_context)) {
+        main_ = ctx;
+    } else if (ctx != installed_) {
+        // A new fiber, while the flow whose context the slot holds is its creator: under
+        // launch::post the creator is running; under launch::dispatch (catch_up) it still waits
+        // in the fiber's constructor, its context untouched since.
+        properties.saved_ = SavedContext::copy_of_current();
+    }
+}
+
+ContextProperties* FiberSwitch::adopt(boost::fibers::context* ctx) {
+    std::unique_ptr<ContextProperties> properties(properties_for(ctx));
+    start(ctx, *properties);
+    return properties.release();
+}
+
+void FiberSwitch::first_sight(boost::fibers::context* ctx) {
+    ctx->set_properties(adopt(ctx));
+}
+
+// Control reached the running fiber without a pick: Boost's launch::dispatch jumps from the
+// creator straight into the new fiber, and the first call into the algorithm after that (the
+// creator's awakened(), on the new fiber's stack) lands here.
+void FiberSwitch::catch_up() {
+    boost::fibers::context* running = boost::fibers::context::active();
+    if (running == installed_) {
+        return;
+    }
+    if (running->get_properties() == nullptr) {
+        running->set_properties(adopt(running));
+    }
+    hand_over(installed_, running);
+}
+
+void FiberSwitch::hand_over(boost::fibers::context* from, boost::fibers::context* to) noexcept {
+    ContextProperties* leaving = context_properties(from);
+    if (leaving == nullptr) [[unlikely]] {
+        // The flow that installed the scheduler, at its first switch: its context is the slot's.
+        leaving = adopt(from);
+        from->set_properties(leaving);
+    }
+    ContextProperties& entering = *context_properties(to);
+    leaving->saved_ = switch_context(std::move(entering.saved_));
+    leaving->greenlets_ = this_thread_state;
+    this_thread_state = entering.greenlets_;
+    if (entering.greenlets_ != nullptr) {
+        // The fiber may come from another thread: its greenlets swap this thread's C++
+        // exception state from now on.
+        entering.greenlets_->exceptions = this_thread_exception_state();
+    }
+    installed_ = to;
+    if (finished(from)) [[unlikely]] {
+        // Its values go now, on its stack (it never runs again): destructors must not block.
+        SavedContext released = std::move(leaving->saved_);
+    }
+}
+
+void FiberSwitch::picked(boost::fibers::context* next) noexcept {
+    boost::fibers::context* from = installed_;
+    if (next == nullptr) {
+        // Nothing ready: a fiber that suspends goes to the dispatcher; the dispatcher itself
+        // waits where it is.
+        if (from == dispatcher_ || dispatcher_ == nullptr) {
+            return;
+        }
+        next = dispatcher_;
+    }
+    if (next != from) {
+        hand_over(from, next);
+    }
+}
+
+void FiberSwitch::notified() noexcept {
+    if (this_thread_switch == this && installed_ == dispatcher_ && main_ != nullptr) {
+        hand_over(dispatcher_, main_);
+    }
+}
+
+void release_running_context() noexcept {
+    SavedContext released = switch_context(SavedContext());
+}
+
+FiberSwitch& required_fiber_switch() {
+    if (this_thread_switch == nullptr) {
+        throw std::logic_error("ctxvar::fibers::make_fiber: this thread has no context scheduler "
+                               "(call ctxvar::fibers::use_context_scheduler<Algo>() first)");
+    }
+    return *this_thread_switch;
+}
+
+} // namespace ctxvar::fibers::detail
