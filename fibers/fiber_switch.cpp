@@ -26,17 +26,15 @@ struct ExposeTerminatedFlag {
 };
 template struct ExposeTerminatedFlag<&boost::fibers::context::terminated_>;
 
-bool finished(const boost::fibers::context* ctx) noexcept {
-    return ctx->is_context(boost::fibers::type::worker_context) && ctx->*terminated_flag();
-}
-
 ContextProperties* context_properties(const boost::fibers::context* ctx) noexcept {
     return static_cast<ContextProperties*>(ctx->get_properties());
 }
 
 } // namespace
 
-FiberSwitch::FiberSwitch() : installed_(boost::fibers::context::active()) {
+FiberSwitch::FiberSwitch()
+    : installed_(boost::fibers::context::active()), terminated_(terminated_flag()),
+      greenlets_installed_(this_thread_state != nullptr) {
     if (this_thread_switch != nullptr) {
         throw std::logic_error("ctxvar::fibers::use_context_scheduler: this thread already has a "
                                "context scheduler");
@@ -111,30 +109,16 @@ void FiberSwitch::hand_over(boost::fibers::context* from, boost::fibers::context
     leaving->saved_ = switch_context(std::move(entering.saved_));
     leaving->greenlets_ = this_thread_state;
     this_thread_state = entering.greenlets_;
+    greenlets_installed_ = entering.greenlets_ != nullptr;
     if (entering.greenlets_ != nullptr) {
         // The fiber may come from another thread: its greenlets swap this thread's C++
         // exception state from now on.
         entering.greenlets_->exceptions = this_thread_exception_state();
     }
     installed_ = to;
-    if (finished(from)) [[unlikely]] {
+    if (from->*terminated_) [[unlikely]] {
         // Its values go now, on its stack (it never runs again): destructors must not block.
         SavedContext released = std::move(leaving->saved_);
-    }
-}
-
-void FiberSwitch::picked(boost::fibers::context* next) noexcept {
-    boost::fibers::context* from = installed_;
-    if (next == nullptr) {
-        // Nothing ready: a fiber that suspends goes to the dispatcher; the dispatcher itself
-        // waits where it is.
-        if (from == dispatcher_ || dispatcher_ == nullptr) {
-            return;
-        }
-        next = dispatcher_;
-    }
-    if (next != from) {
-        hand_over(from, next);
     }
 }
 

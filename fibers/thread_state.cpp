@@ -57,6 +57,7 @@ ThreadState& create_for_fiber() {
     std::unique_ptr<ThreadState> state = make_state();
     fiber_states.reset(state.get()); // may throw: then nothing is installed
     store_this_thread_state(state.get());
+    FiberSwitch::of_this_thread()->greenlets_installed();
     return *state.release();
 }
 
@@ -79,7 +80,7 @@ ThreadState::~ThreadState() {
 }
 
 ThreadState& ThreadState::create() {
-    if (const FiberSwitch* fibers = FiberSwitch::of_this_thread();
+    if (FiberSwitch* fibers = FiberSwitch::of_this_thread();
         fibers != nullptr && fibers->in_worker_fiber()) {
         return create_for_fiber();
     }
@@ -90,6 +91,9 @@ ThreadState& ThreadState::create() {
     static thread_local Owner owner;
     owner.state = make_state();
     store_this_thread_state(owner.state.get());
+    if (FiberSwitch* fibers = FiberSwitch::of_this_thread()) {
+        fibers->greenlets_installed(); // the thread's main context runs with a runtime now
+    }
     return *owner.state;
 }
 

@@ -97,7 +97,7 @@ int in_child_process(Body body) {
 #define CTXVAR_FIBER_CAT(a, b) CTXVAR_FIBER_CAT2(a, b)
 // A test of Boost.Fiber's own switching: skipped under ThreadSanitizer, and named in the
 // "Boost.Fiber exclusions" test's output with the reason.
-#define BOOST_FIBER_TEST_CASE(name)                                                               \
+#define BOOST_FIBER_TEST_CASE(name)                                                                \
     static const bool CTXVAR_FIBER_CAT(boost_fiber_test_noted_, __LINE__) =                        \
-        fibers_test::note_boost_fiber_test(name);                                                 \
+        fibers_test::note_boost_fiber_test(name);                                                  \
     TEST_CASE(name* doctest::skip(fibers_test::boost_fiber_excluded))

@@ -44,8 +44,8 @@ TEST_SUITE("boost_fiber") {
     TEST_CASE("Boost.Fiber exclusions") {
         // Prints, in a build that excludes them, each Boost.Fiber test left out and why.
         for (const char* name : fibers_test::excluded_tests()) {
-            MESSAGE("excluded under ThreadSanitizer: \"" << name << "\": "
-                                                         << fibers_test::boost_fiber_exclusion_reason);
+            MESSAGE("excluded under ThreadSanitizer: \""
+                    << name << "\": " << fibers_test::boost_fiber_exclusion_reason);
         }
         CHECK(fibers_test::excluded_tests().empty() == !fibers_test::boost_fiber_excluded);
     }
@@ -139,7 +139,8 @@ TEST_SUITE("boost_fiber") {
             ctxvar::Context given;
             bool ran = false;
             given.run([&] {
-                CHECK_THROWS_AS(make_fiber(given, [&] { ran = true; }), ctxvar::ContextEnteredError);
+                CHECK_THROWS_AS(make_fiber(given, [&] { ran = true; }),
+                                ctxvar::ContextEnteredError);
             });
             bf::fiber holder = make_fiber(given, [] { boost::this_fiber::yield(); });
             CHECK_THROWS_AS(given.run([] {}), ctxvar::ContextEnteredError);

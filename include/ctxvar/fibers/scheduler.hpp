@@ -37,11 +37,35 @@ class ContextProperties : public boost::fibers::fiber_properties {
 
   private:
     friend class detail::FiberSwitch;
-    SavedContext saved_;                      // empty while the fiber runs (the slot has it)
+    SavedContext saved_;                       // empty while the fiber runs (the slot has it)
     detail::ThreadState* greenlets_ = nullptr; // its greenlet runtime, if it used greenlets
 };
 
 namespace detail {
+
+inline void FiberSwitch::picked(boost::fibers::context* next) noexcept {
+    boost::fibers::context* from = installed_;
+    if (next == nullptr) [[unlikely]] {
+        // Nothing ready: a fiber that suspends goes to the dispatcher; the dispatcher itself
+        // waits where it is.
+        if (from == dispatcher_ || dispatcher_ == nullptr) {
+            return;
+        }
+        next = dispatcher_;
+    }
+    if (next == from) [[unlikely]] {
+        return;
+    }
+    auto* leaving = static_cast<ContextProperties*>(from->get_properties());
+    auto& entering = *static_cast<ContextProperties*>(next->get_properties());
+    if (leaving == nullptr || from->*terminated_ || greenlets_installed_ ||
+        entering.greenlets_ != nullptr) [[unlikely]] {
+        hand_over(from, next);
+        return;
+    }
+    leaving->saved_ = switch_context(std::move(entering.saved_));
+    installed_ = next;
+}
 
 template <class P>
 P properties_type_of(const boost::fibers::algo::algorithm_with_properties<P>*);
@@ -235,8 +259,9 @@ FiberSwitch& required_fiber_switch();
 // is created). The other arguments are boost::fibers::fiber's; the overloads without a stack
 // allocator use boost::fibers::default_stack, and the one without a policy launch::post.
 template <class StackAllocator, class Fn, class... Args>
-boost::fibers::fiber make_fiber(boost::fibers::launch policy, FiberStart start, std::allocator_arg_t,
-                                StackAllocator&& stack_allocator, Fn&& fn, Args&&... args) {
+boost::fibers::fiber make_fiber(boost::fibers::launch policy, FiberStart start,
+                                std::allocator_arg_t, StackAllocator&& stack_allocator, Fn&& fn,
+                                Args&&... args) {
     detail::FiberSwitch& fiber_switch = detail::required_fiber_switch();
     std::unique_ptr<ContextProperties> properties(fiber_switch.properties_for(nullptr));
     detail::FiberSwitch::give(*properties, std::move(start.saved_));
@@ -252,9 +277,8 @@ boost::fibers::fiber make_fiber(boost::fibers::launch policy, FiberStart start, 
 template <class Fn, class... Args>
 boost::fibers::fiber make_fiber(boost::fibers::launch policy, FiberStart start, Fn&& fn,
                                 Args&&... args) {
-    return make_fiber(policy, std::move(start), std::allocator_arg,
-                      boost::fibers::default_stack(), std::forward<Fn>(fn),
-                      std::forward<Args>(args)...);
+    return make_fiber(policy, std::move(start), std::allocator_arg, boost::fibers::default_stack(),
+                      std::forward<Fn>(fn), std::forward<Args>(args)...);
 }
 
 template <class Fn, class... Args>

@@ -42,8 +42,11 @@ class FiberSwitch {
 
     // After the wrapped algorithm picked `next` (nullptr: nothing ready), just before Boost
     // resumes it: the switch itself. No allocation, no reference count changes; a fiber that has
-    // finished drops its context here.
-    void picked(boost::fibers::context* next) noexcept;
+    // finished drops its context here. Inline (scheduler.hpp): it is on every switch.
+    inline void picked(boost::fibers::context* next) noexcept;
+
+    // A greenlet runtime was just made current on this thread (greenlets inside fibers).
+    void greenlets_installed() noexcept { greenlets_installed_ = true; }
 
     // Boost's dispatcher calls notify() right before it hands control back to the thread's main
     // context at shutdown, without a pick: give the main context its own back. Other threads
@@ -73,11 +76,16 @@ class FiberSwitch {
     ContextProperties* adopt(boost::fibers::context* ctx);
     void first_sight(boost::fibers::context* ctx);
     void catch_up();
+    // The switch's general case: a flow without properties yet, a finished fiber, greenlets.
     void hand_over(boost::fibers::context* from, boost::fibers::context* to) noexcept;
 
     boost::fibers::context* installed_; // whose context the slot holds
     boost::fibers::context* dispatcher_ = nullptr;
     boost::fibers::context* main_ = nullptr;
+    bool boost::fibers::context::*terminated_; // the fiber has finished (fiber_switch.cpp)
+    // This thread's greenlet runtime pointer may be non-null: the switch must swap it. False
+    // while no fiber here has used greenlets, so the common switch skips that thread-local.
+    bool greenlets_installed_;
 };
 
 } // namespace detail
