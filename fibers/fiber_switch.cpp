@@ -35,14 +35,18 @@ ContextProperties* context_properties(const boost::fibers::context* ctx) noexcep
 FiberSwitch::FiberSwitch()
     : installed_(boost::fibers::context::active()), terminated_(terminated_flag()),
       greenlets_installed_(this_thread_state != nullptr) {
-    if (this_thread_switch != nullptr) {
-        throw std::logic_error("ctxvar::fibers::use_context_scheduler: this thread already has a "
-                               "context scheduler");
-    }
+    check_none_yet();
     if (installed_->is_context(boost::fibers::type::main_context)) {
         main_ = installed_;
     }
     this_thread_switch = this;
+}
+
+void FiberSwitch::check_none_yet() {
+    if (this_thread_switch != nullptr) {
+        throw std::logic_error("ctxvar::fibers::use_context_scheduler: this thread already has a "
+                               "context scheduler");
+    }
 }
 
 FiberSwitch::~FiberSwitch() {

@@ -8,6 +8,7 @@
 #include <ctxvar/thread.hpp>
 
 #include <boost/fiber/algo/algorithm.hpp>
+#include <boost/fiber/algo/round_robin.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/fiber.hpp>
 #include <boost/fiber/fixedsize_stack.hpp>
@@ -16,9 +17,12 @@
 #include <boost/fiber/scheduler.hpp>
 #include <boost/intrusive_ptr.hpp>
 
+#include <chrono>
 #include <concepts>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -86,7 +90,7 @@ template <class Algo, bool = detail::algorithm_with_properties<Algo>>
 class ContextScheduler;
 
 template <class Algo>
-class ContextScheduler<Algo, false> final : public detail::FiberSwitch, public Algo {
+class ContextScheduler<Algo, false> final : public Algo, public detail::FiberSwitch {
     static_assert(std::derived_from<Algo, boost::fibers::algo::algorithm>,
                   "ctxvar::fibers::ContextScheduler wraps a Boost.Fiber scheduling algorithm");
 
@@ -114,7 +118,7 @@ class ContextScheduler<Algo, false> final : public detail::FiberSwitch, public A
 };
 
 template <class Algo>
-class ContextScheduler<Algo, true> final : public detail::FiberSwitch, public Algo {
+class ContextScheduler<Algo, true> final : public Algo, public detail::FiberSwitch {
     using Properties = detail::properties_of<Algo>;
     static_assert(std::derived_from<Properties, ContextProperties>,
                   "with ctxvar::fibers::ContextScheduler, an algorithm_with_properties<P> needs "
@@ -148,6 +152,57 @@ class ContextScheduler<Algo, true> final : public detail::FiberSwitch, public Al
     ContextProperties* properties_for(boost::fibers::context* ctx) override {
         return static_cast<Properties*>(Algo::new_properties(ctx));
     }
+};
+
+// round_robin, the algorithm Boost installs by default, with its ready queue here rather than in
+// libboost_fiber: the same first-in first-out order and the same idle wait, with the hand-over
+// inlined into pick_next and awakened (two calls into the shared library less per switch).
+template <>
+class ContextScheduler<boost::fibers::algo::round_robin, false> final
+    : public boost::fibers::algo::algorithm,
+      public detail::FiberSwitch {
+    using time_point = std::chrono::steady_clock::time_point;
+
+  public:
+    void awakened(boost::fibers::context* ctx) noexcept override {
+        FiberSwitch::awakened(ctx);
+        ctx->ready_link(ready_);
+    }
+    boost::fibers::context* pick_next() noexcept override {
+        boost::fibers::context* next = nullptr;
+        if (!ready_.empty()) {
+            next = &ready_.front();
+            ready_.pop_front();
+        }
+        picked(next);
+        return next;
+    }
+    bool has_ready_fibers() const noexcept override { return !ready_.empty(); }
+    void suspend_until(const time_point& until) noexcept override {
+        std::unique_lock lock(mutex_);
+        if (until == (time_point::max)()) {
+            woken_.wait(lock, [this] { return notified_; });
+        } else {
+            woken_.wait_until(lock, until, [this] { return notified_; });
+        }
+        notified_ = false;
+    }
+    void notify() noexcept override {
+        notified();
+        std::lock_guard lock(mutex_);
+        notified_ = true;
+        woken_.notify_all();
+    }
+
+    ContextProperties* properties_for(boost::fibers::context* ctx) override {
+        return new ContextProperties(ctx);
+    }
+
+  private:
+    boost::fibers::scheduler::ready_queue_type ready_;
+    std::mutex mutex_;
+    std::condition_variable woken_;
+    bool notified_ = false;
 };
 
 // Makes the calling thread's Boost.Fiber scheduler context-aware around a new Algo(args...)
@@ -197,6 +252,7 @@ class ContextScheduler<Algo, true> final : public detail::FiberSwitch, public Al
 // allocates both in the creator's flow, where the failure throws.
 template <class Algo, class... Args>
 void use_context_scheduler(Args&&... args) {
+    detail::FiberSwitch::check_none_yet(); // before Algo's constructor registers anything
     boost::intrusive_ptr<boost::fibers::algo::algorithm> algorithm(
         new ContextScheduler<Algo>(std::forward<Args>(args)...));
     boost::fibers::context::active()->get_scheduler()->set_algo(std::move(algorithm));

@@ -18,9 +18,12 @@ struct ThreadState;
 
 class FiberSwitch {
   public:
-    // Registers this object as the calling thread's. Throws std::logic_error when the thread
-    // already has one (a second context scheduler would see picks that its thread never runs).
+    // Registers this object as the calling thread's, which must have none (check_none_yet).
     FiberSwitch();
+
+    // Throws std::logic_error when the calling thread already has a context scheduler (a second
+    // one would see picks that its thread never runs).
+    static void check_none_yet();
     FiberSwitch(const FiberSwitch&) = delete;
     FiberSwitch& operator=(const FiberSwitch&) = delete;
 
