@@ -63,9 +63,10 @@ class SavedContext {
 // is refused there (ContextEnteredError, nothing changed), and no other flow can enter the object
 // until the entry is destroyed. It does not install the context: the runtime runs the flow with
 // saved() as its SavedContext and destroys the entry once the flow is done with the context.
-// Move-only; a moved-from entry holds nothing.
+// Move-only; a default-constructed or moved-from entry holds nothing.
 class ContextEntry {
   public:
+    ContextEntry() noexcept = default;
     explicit ContextEntry(const Context& context) : data_(&context.data()) {
         detail::mark_entered(data_);
     }
@@ -90,7 +91,7 @@ class ContextEntry {
     }
 
   private:
-    detail::ContextData* data_;
+    detail::ContextData* data_ = nullptr;
 };
 
 // Makes `next` this thread's current context and returns the one that was current, for the flow

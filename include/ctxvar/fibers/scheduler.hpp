@@ -23,7 +23,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -274,13 +273,13 @@ class FiberStart {
   public:
     FiberStart(InheritContext) : saved_(SavedContext::copy_of_current()) {}
     FiberStart(EmptyContext) noexcept {}
-    FiberStart(const Context& context) : entry_(std::in_place, context), saved_(entry_->saved()) {}
+    FiberStart(const Context& context) : entry_(context), saved_(entry_.saved()) {}
 
   private:
     template <class StackAllocator, class Fn, class... Args>
     friend boost::fibers::fiber make_fiber(boost::fibers::launch, FiberStart, std::allocator_arg_t,
                                            StackAllocator&&, Fn&&, Args&&...);
-    std::optional<ContextEntry> entry_;
+    ContextEntry entry_;
     SavedContext saved_;
 };
 
@@ -292,7 +291,7 @@ void release_running_context() noexcept;
 // A make_fiber fiber's function: runs fn, then releases the fiber's context and its entry.
 template <class Fn>
 struct FiberBody {
-    std::optional<ContextEntry> entry;
+    ContextEntry entry;
     Fn fn;
 
     template <class... Args>
