@@ -44,8 +44,8 @@ TEST_SUITE("boost_fiber") {
     TEST_CASE("Boost.Fiber exclusions") {
         // Prints, in a build that excludes them, each Boost.Fiber test left out and why.
         for (const char* name : fibers_test::excluded_tests()) {
-            MESSAGE("excluded under ThreadSanitizer: \""
-                    << name << "\": " << fibers_test::boost_fiber_exclusion_reason);
+            MESSAGE((std::string("excluded under ThreadSanitizer: \"") + name +
+                     "\": " + fibers_test::boost_fiber_exclusion_reason));
         }
         CHECK(fibers_test::excluded_tests().empty() == !fibers_test::boost_fiber_excluded);
     }
