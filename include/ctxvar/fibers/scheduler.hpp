@@ -88,19 +88,16 @@ using properties_of = decltype(properties_type_of(static_cast<const Algo*>(nullp
 template <class Algo, bool = detail::algorithm_with_properties<Algo>>
 class ContextScheduler;
 
-template <class Algo>
-class ContextScheduler<Algo, false> final : public Algo, public detail::FiberSwitch {
-    static_assert(std::derived_from<Algo, boost::fibers::algo::algorithm>,
-                  "ctxvar::fibers::ContextScheduler wraps a Boost.Fiber scheduling algorithm");
+namespace detail {
 
+// Algo with the hand-over on its picks and notifications; awakened() is the subclasses' (it
+// differs with and without properties).
+template <class Algo>
+class HandOverAround : public Algo, public FiberSwitch {
   public:
     template <class... Args>
-    explicit ContextScheduler(Args&&... args) : Algo(std::forward<Args>(args)...) {}
+    explicit HandOverAround(Args&&... args) : Algo(std::forward<Args>(args)...) {}
 
-    void awakened(boost::fibers::context* ctx) noexcept override {
-        FiberSwitch::awakened(ctx);
-        Algo::awakened(ctx);
-    }
     boost::fibers::context* pick_next() noexcept override {
         boost::fibers::context* next = Algo::pick_next();
         picked(next);
@@ -109,6 +106,22 @@ class ContextScheduler<Algo, false> final : public Algo, public detail::FiberSwi
     void notify() noexcept override {
         notified();
         Algo::notify();
+    }
+};
+
+} // namespace detail
+
+template <class Algo>
+class ContextScheduler<Algo, false> final : public detail::HandOverAround<Algo> {
+    static_assert(std::derived_from<Algo, boost::fibers::algo::algorithm>,
+                  "ctxvar::fibers::ContextScheduler wraps a Boost.Fiber scheduling algorithm");
+
+  public:
+    using detail::HandOverAround<Algo>::HandOverAround;
+
+    void awakened(boost::fibers::context* ctx) noexcept override {
+        detail::FiberSwitch::awakened(ctx);
+        Algo::awakened(ctx);
     }
 
     ContextProperties* properties_for(boost::fibers::context* ctx) override {
@@ -117,35 +130,25 @@ class ContextScheduler<Algo, false> final : public Algo, public detail::FiberSwi
 };
 
 template <class Algo>
-class ContextScheduler<Algo, true> final : public Algo, public detail::FiberSwitch {
+class ContextScheduler<Algo, true> final : public detail::HandOverAround<Algo> {
     using Properties = detail::properties_of<Algo>;
     static_assert(std::derived_from<Properties, ContextProperties>,
                   "with ctxvar::fibers::ContextScheduler, an algorithm_with_properties<P> needs "
                   "P to derive from ctxvar::fibers::ContextProperties");
 
   public:
-    template <class... Args>
-    explicit ContextScheduler(Args&&... args) : Algo(std::forward<Args>(args)...) {}
+    using detail::HandOverAround<Algo>::HandOverAround;
 
     // algorithm_with_properties::awakened(ctx) is final: it makes the properties through
     // new_properties (below), then calls this.
     void awakened(boost::fibers::context* ctx, Properties& properties) noexcept override {
-        FiberSwitch::awakened(ctx);
+        detail::FiberSwitch::awakened(ctx);
         Algo::awakened(ctx, properties);
-    }
-    boost::fibers::context* pick_next() noexcept override {
-        boost::fibers::context* next = Algo::pick_next();
-        picked(next);
-        return next;
-    }
-    void notify() noexcept override {
-        notified();
-        Algo::notify();
     }
 
     boost::fibers::fiber_properties* new_properties(boost::fibers::context* ctx) override {
         ContextProperties* properties = properties_for(ctx);
-        start(ctx, *properties);
+        this->start(ctx, *properties);
         return properties;
     }
     ContextProperties* properties_for(boost::fibers::context* ctx) override {
