@@ -61,6 +61,10 @@ FiberSwitch* FiberSwitch::of_this_thread() noexcept {
     return this_thread_switch;
 }
 
+ContextProperties* FiberSwitch::properties_for(boost::fibers::context* ctx) {
+    return new ContextProperties(ctx);
+}
+
 void FiberSwitch::give(ContextProperties& properties, SavedContext start) noexcept {
     properties.saved_ = std::move(start);
 }
@@ -97,18 +101,17 @@ void FiberSwitch::catch_up() {
         return;
     }
     if (running->get_properties() == nullptr) {
-        running->set_properties(adopt(running));
+        first_sight(running);
     }
     hand_over(installed_, running);
 }
 
 void FiberSwitch::hand_over(boost::fibers::context* from, boost::fibers::context* to) noexcept {
-    ContextProperties* leaving = context_properties(from);
-    if (leaving == nullptr) [[unlikely]] {
+    if (from->get_properties() == nullptr) [[unlikely]] {
         // The flow that installed the scheduler, at its first switch: its context is the slot's.
-        leaving = adopt(from);
-        from->set_properties(leaving);
+        first_sight(from);
     }
+    ContextProperties* leaving = context_properties(from);
     ContextProperties& entering = *context_properties(to);
     leaving->saved_ = switch_context(std::move(entering.saved_));
     leaving->greenlets_ = this_thread_state;

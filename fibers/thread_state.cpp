@@ -52,12 +52,12 @@ std::unique_ptr<ThreadState> make_state() {
     return state;
 }
 
-ThreadState& create_for_fiber() {
+ThreadState& create_for_fiber(FiberSwitch& fibers) {
     static boost::fibers::fiber_specific_ptr<ThreadState> fiber_states(&end_fiber_state);
     std::unique_ptr<ThreadState> state = make_state();
     fiber_states.reset(state.get()); // may throw: then nothing is installed
     store_this_thread_state(state.get());
-    FiberSwitch::of_this_thread()->greenlets_installed();
+    fibers.greenlets_installed();
     return *state.release();
 }
 
@@ -80,9 +80,9 @@ ThreadState::~ThreadState() {
 }
 
 ThreadState& ThreadState::create() {
-    if (FiberSwitch* fibers = FiberSwitch::of_this_thread();
-        fibers != nullptr && fibers->in_worker_fiber()) {
-        return create_for_fiber();
+    FiberSwitch* fibers = FiberSwitch::of_this_thread();
+    if (fibers != nullptr && fibers->in_worker_fiber()) {
+        return create_for_fiber(*fibers);
     }
     if (this_thread_ended) {
         throw GreenletError("greenlets are gone on this thread: its greenlet runtime has ended "
@@ -91,7 +91,7 @@ ThreadState& ThreadState::create() {
     static thread_local Owner owner;
     owner.state = make_state();
     store_this_thread_state(owner.state.get());
-    if (FiberSwitch* fibers = FiberSwitch::of_this_thread()) {
+    if (fibers != nullptr) {
         fibers->greenlets_installed(); // the thread's main context runs with a runtime now
     }
     return *owner.state;

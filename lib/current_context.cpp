@@ -74,8 +74,10 @@ namespace {
 
 } // namespace
 
+// What an entry adds to a context object's state: the entered bit and one reference.
+constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
+
 void mark_entered(ContextData* context) {
-    constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
     std::uint64_t state = context->state.load(std::memory_order_relaxed);
     do {
         if (state & ContextData::entered_bit) {
@@ -87,7 +89,6 @@ void mark_entered(ContextData* context) {
 }
 
 void unmark_entered(ContextData* context) noexcept {
-    constexpr std::uint64_t entry = ContextData::entered_bit + ContextData::one_ref;
     // release: what this flow set is visible to the next flow to enter.
     if (context->state.fetch_sub(entry, std::memory_order_acq_rel) == entry) {
         destroy_context(context);

@@ -361,10 +361,12 @@ void recursive_mutex_scenario(Tally& t, int fibers, int rounds) {
 }
 
 // A token ring: fiber i waits until it is its turn, so the fibers run strictly in the order
-// 0, 1, ..., n-1, 0, 1, ...; `order` records that order.
-void condition_variable_scenario(Tally& t, int fibers, int rounds) {
-    bf::mutex mutex;
-    bf::condition_variable turn_changed;
+// 0, 1, ..., n-1, 0, 1, ...; `order` records that order. `wait(turn_changed, lock)` is the
+// blocking call under test, named `what`.
+template <class Mutex, class ConditionVariable, class Wait>
+void token_ring_scenario(Tally& t, int fibers, int rounds, const char* what, Wait wait) {
+    Mutex mutex;
+    ConditionVariable turn_changed;
     int turn = 0;           // guarded by `mutex`
     std::vector<int> order; // guarded by `mutex`
     run_fibers(fibers, [&](int i) {
@@ -372,7 +374,7 @@ void condition_variable_scenario(Tally& t, int fibers, int rounds) {
         for (int round = 0; round < rounds; ++round) {
             std::unique_lock lock(mutex);
             while (turn != i) {
-                probe.block("condition_variable::wait", [&] { turn_changed.wait(lock); });
+                probe.block(what, [&] { wait(turn_changed, lock); });
             }
             order.push_back(i);
             turn = (turn + 1) % fibers;
@@ -390,35 +392,18 @@ void condition_variable_scenario(Tally& t, int fibers, int rounds) {
     }
 }
 
+void condition_variable_scenario(Tally& t, int fibers, int rounds) {
+    token_ring_scenario<bf::mutex, bf::condition_variable>(
+        t, fibers, rounds, "condition_variable::wait",
+        [](auto& turn_changed, auto& lock) { turn_changed.wait(lock); });
+}
+
 // The same ring on a condition_variable_any over a std::mutex (as Boost's work_sharing example
 // waits), with the timed wait.
 void condition_variable_any_scenario(Tally& t, int fibers, int rounds) {
-    std::mutex mutex;
-    bf::condition_variable_any turn_changed;
-    int turn = 0;           // guarded by `mutex`
-    std::vector<int> order; // guarded by `mutex`
-    run_fibers(fibers, [&](int i) {
-        Probe probe(t, i);
-        for (int round = 0; round < rounds; ++round) {
-            std::unique_lock lock(mutex);
-            while (turn != i) {
-                probe.block("condition_variable_any::wait_for",
-                            [&] { turn_changed.wait_for(lock, 10s); });
-            }
-            order.push_back(i);
-            turn = (turn + 1) % fibers;
-            lock.unlock();
-            turn_changed.notify_all();
-            probe.round_done();
-        }
-    });
-    bool in_order = order.size() == static_cast<std::size_t>(fibers * rounds);
-    for (std::size_t k = 0; in_order && k < order.size(); ++k) {
-        in_order = order[k] == static_cast<int>(k % fibers);
-    }
-    if (!in_order) {
-        t.problem("the fibers did not take their turns in order");
-    }
+    token_ring_scenario<std::mutex, bf::condition_variable_any>(
+        t, fibers, rounds, "condition_variable_any::wait_for",
+        [](auto& turn_changed, auto& lock) { turn_changed.wait_for(lock, 10s); });
 }
 
 void barrier_scenario(Tally& t, int fibers, int rounds) {

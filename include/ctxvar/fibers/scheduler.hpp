@@ -123,10 +123,6 @@ class ContextScheduler<Algo, false> final : public detail::HandOverAround<Algo> 
         detail::FiberSwitch::awakened(ctx);
         Algo::awakened(ctx);
     }
-
-    ContextProperties* properties_for(boost::fibers::context* ctx) override {
-        return new ContextProperties(ctx);
-    }
 };
 
 template <class Algo>
@@ -194,10 +190,6 @@ class ContextScheduler<boost::fibers::algo::round_robin, false> final
         std::lock_guard lock(mutex_);
         notified_ = true;
         woken_.notify_all();
-    }
-
-    ContextProperties* properties_for(boost::fibers::context* ctx) override {
-        return new ContextProperties(ctx);
     }
 
   private:

@@ -57,8 +57,9 @@ class FiberSwitch {
     void notified() noexcept;
 
     // New properties of the wrapped algorithm's type, for `ctx` (nullptr: for a fiber that does
-    // not exist yet, which make_fiber hands to boost::fibers::fiber's constructor).
-    virtual ContextProperties* properties_for(boost::fibers::context* ctx) = 0;
+    // not exist yet, which make_fiber hands to boost::fibers::fiber's constructor). By default a
+    // plain ContextProperties; an algorithm with properties of its own makes its P.
+    virtual ContextProperties* properties_for(boost::fibers::context* ctx);
 
     // The context a fiber made by make_fiber starts in.
     static void give(ContextProperties& properties, SavedContext start) noexcept;
