@@ -1,0 +1,99 @@
+// ctxvar::coro::ThreadPool: a small fixed-size pool of threads, an Executor for spawn and
+// resume_on.
+#pragma once
+
+#include <ctxvar/switch.hpp>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace ctxvar::coro {
+
+// Runs posted jobs first in, first out on `threads` threads. Each job starts with no current
+// context (variables read their defaults), and whatever context a plain job leaves current is
+// released after it, so jobs never see each other's sets: bind a callback with bind_context to
+// run it in a context, and a task's resumption brings its own. A job must not throw
+// (std::terminate, as in std::thread).
+//
+// The destructor runs every job already posted (and those they post meanwhile), then joins the
+// threads; a post after that throws std::logic_error. A task still suspended then is not
+// resumed by this pool: join what you spawn before the pool goes.
+class ThreadPool {
+  public:
+    explicit ThreadPool(std::size_t threads = std::max(1u, std::thread::hardware_concurrency())) {
+        if (threads == 0) {
+            throw std::invalid_argument("ctxvar::coro::ThreadPool: zero threads");
+        }
+        workers_.reserve(threads);
+        try {
+            for (std::size_t i = 0; i < threads; ++i) {
+                workers_.emplace_back([this] { work(); });
+            }
+        } catch (...) {
+            stop();
+            throw;
+        }
+    }
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+    ~ThreadPool() { stop(); }
+
+    // Queues `job` (a void() callable, copied into a std::function). Thread-safe.
+    template <class F>
+    void post(F&& job) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                throw std::logic_error("ctxvar::coro::ThreadPool: post after shutdown");
+            }
+            jobs_.emplace_back(std::forward<F>(job));
+        }
+        ready_.notify_one();
+    }
+
+    std::size_t size() const noexcept { return workers_.size(); }
+
+  private:
+    void work() noexcept {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) {
+                return; // stopping, and nothing left
+            }
+            std::function<void()> job = std::move(jobs_.front());
+            jobs_.pop_front();
+            lock.unlock();
+            job();
+            job = nullptr;
+            // What a plain job left current goes now (a task's resumption leaves nothing).
+            SavedContext left = switch_context(SavedContext());
+            left = SavedContext();
+            lock.lock();
+        }
+    }
+
+    void stop() noexcept {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        ready_.notify_all();
+        workers_.clear(); // joins
+    }
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> jobs_;
+    bool stopping_ = false;
+    std::vector<std::jthread> workers_;
+};
+
+} // namespace ctxvar::coro
