@@ -97,6 +97,10 @@ Bar Bar::at_most_ns(double nanoseconds) {
     return {Kind::at_most_ns, checked(nanoseconds)};
 }
 
+Bar Bar::at_most_ns_more(double nanoseconds) {
+    return {Kind::at_most_ns_more, checked(nanoseconds)};
+}
+
 bool Bar::passes(double subject_ns, double baseline_ns) const {
     switch (kind_) {
     case Kind::at_most_times:
@@ -105,6 +109,8 @@ bool Bar::passes(double subject_ns, double baseline_ns) const {
         return subject_ns * value_ <= baseline_ns;
     case Kind::at_most_ns:
         return subject_ns <= value_;
+    case Kind::at_most_ns_more:
+        return subject_ns <= baseline_ns + value_;
     }
     return false;
 }
@@ -121,6 +127,8 @@ std::string Bar::describe() const {
         return ">= " + value + "x faster";
     case Kind::at_most_ns:
         return "<= " + value + " ns";
+    case Kind::at_most_ns_more:
+        return "<= +" + value + " ns";
     }
     return {};
 }
@@ -174,9 +182,15 @@ void print_ratios(std::ostream& out, const Samples& samples) {
             const std::vector<double>& baseline_times = samples.at(c.baseline);
             baseline = summarize(baseline_times).median;
             baseline_cell = with_range(baseline_times);
-            ratio_cell = c.bar.kind() == Bar::Kind::at_least_times_faster
-                             ? format_time(baseline / subject) + "x faster"
-                             : format_time(subject / baseline) + "x";
+            if (c.bar.kind() == Bar::Kind::at_least_times_faster) {
+                ratio_cell = format_time(baseline / subject) + "x faster";
+            } else if (c.bar.kind() == Bar::Kind::at_most_ns_more) {
+                const double more = subject - baseline;
+                ratio_cell = (more < 0 ? "-" : "+") + format_time(std::fabs(more)) + " ns (" +
+                             format_time(subject / baseline) + "x)";
+            } else {
+                ratio_cell = format_time(subject / baseline) + "x";
+            }
         }
         rows.push_back({c.label, with_range(subject_times), baseline_cell, ratio_cell,
                         c.bar.describe(), c.bar.passes(subject, baseline) ? "PASS" : "MISS"});

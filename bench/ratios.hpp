@@ -16,19 +16,21 @@ class Bar {
         at_most_times,         // subject <= value * baseline
         at_least_times_faster, // subject * value <= baseline
         at_most_ns,            // subject <= value nanoseconds; no baseline
+        at_most_ns_more,       // subject <= baseline + value nanoseconds
     };
 
     // Each throws std::invalid_argument unless value > 0.
     static Bar at_most_times(double factor);
     static Bar at_least_times_faster(double factor);
     static Bar at_most_ns(double nanoseconds);
+    static Bar at_most_ns_more(double nanoseconds);
 
     Kind kind() const { return kind_; }
     double value() const { return value_; }
 
     // Whether the medians clear the bar (baseline is ignored by at_most_ns).
     bool passes(double subject_ns, double baseline_ns) const;
-    // "<= 2x", ">= 10x faster", "<= 50 ns".
+    // "<= 2x", ">= 10x faster", "<= 50 ns", "<= +2 ns".
     std::string describe() const;
 
   private:
