@@ -14,13 +14,22 @@
 
 namespace ctxvar::coro {
 
+template <class T, bool Switching = true>
+class JoinHandle;
+
+namespace detail {
+template <bool Switching, class T, Executor E>
+JoinHandle<T, Switching> spawn_root(E& executor, BasicTask<T, Switching> task,
+                                    std::optional<Context> to_enter);
+} // namespace detail
+
 // A spawned task's handle. Move-only. `co_await handle` (inside a ctxvar task or any coroutine)
 // or `handle.join()` (blocking the calling thread; never from a thread the task needs) gives
 // the task's result or rethrows its exception; either may be done once. Dropping the handle
 // detaches the task: it runs on, and if it ends with an exception that nobody took, the
 // exception goes to the unretrieved-exception handler (unretrieved_exception.hpp) when the
 // task's frame goes, never silently lost.
-template <class T, bool Switching = true>
+template <class T, bool Switching>
 class JoinHandle {
   public:
     JoinHandle() noexcept = default;
@@ -60,7 +69,7 @@ class JoinHandle {
 
   private:
     template <bool S, class U, Executor E>
-    friend JoinHandle<U, S> spawn_root(E&, BasicTask<U, S>, std::optional<Context>);
+    friend JoinHandle<U, S> detail::spawn_root(E&, BasicTask<U, S>, std::optional<Context>);
 
     explicit JoinHandle(detail::RootHandle<T, Switching> root) noexcept : root_(root) {}
 
@@ -74,6 +83,10 @@ class JoinHandle {
     detail::RootHandle<T, Switching> root_;
 };
 
+namespace detail {
+
+// What both spawn overloads do: make the root, give it its context (a copy now, or the one to
+// enter at its start), post its first resumption. On a throw nothing was started.
 template <bool Switching, class T, Executor E>
 JoinHandle<T, Switching> spawn_root(E& executor, BasicTask<T, Switching> task,
                                     std::optional<Context> to_enter) {
@@ -98,6 +111,8 @@ JoinHandle<T, Switching> spawn_root(E& executor, BasicTask<T, Switching> task,
     return JoinHandle<T, Switching>(std::exchange(unposted.root, nullptr));
 }
 
+} // namespace detail
+
 // Starts `task` on `executor` in a copy of the current context, taken now (asyncio's
 // create_task): the task never sees what the spawner sets later, and the spawner never sees
 // what the task sets. The task owns that context object from its start and releases it when it
@@ -105,7 +120,7 @@ JoinHandle<T, Switching> spawn_root(E& executor, BasicTask<T, Switching> task,
 // and then nothing was started.
 template <class T, bool Switching, Executor E>
 JoinHandle<T, Switching> spawn(E& executor, BasicTask<T, Switching> task) {
-    return spawn_root<Switching>(executor, std::move(task), std::nullopt);
+    return detail::spawn_root<Switching>(executor, std::move(task), std::nullopt);
 }
 
 // Starts `task` on `executor` in `context` itself, entered for the task's whole life (asyncio's
@@ -113,7 +128,7 @@ JoinHandle<T, Switching> spawn(E& executor, BasicTask<T, Switching> task) {
 // starts, the task ends at once with ContextEnteredError, delivered to whoever joins or awaits.
 template <class T, bool Switching, Executor E>
 JoinHandle<T, Switching> spawn(E& executor, BasicTask<T, Switching> task, Context context) {
-    return spawn_root<Switching>(executor, std::move(task), std::move(context));
+    return detail::spawn_root<Switching>(executor, std::move(task), std::move(context));
 }
 
 } // namespace ctxvar::coro
