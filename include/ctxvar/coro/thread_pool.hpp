@@ -23,8 +23,8 @@ namespace ctxvar::coro {
 // (std::terminate, as in std::thread).
 //
 // The destructor runs every job already posted (and those they post meanwhile), then joins the
-// threads; a post after that throws std::logic_error. A task still suspended then is not
-// resumed by this pool: join what you spawn before the pool goes.
+// threads; a post once every thread has exited throws std::logic_error. A task still suspended then
+// is not resumed by this pool: join what you spawn before the pool goes.
 class ThreadPool {
   public:
     explicit ThreadPool(std::size_t threads = std::max(1u, std::thread::hardware_concurrency())) {
@@ -35,6 +35,8 @@ class ThreadPool {
         try {
             for (std::size_t i = 0; i < threads; ++i) {
                 workers_.emplace_back([this] { work(); });
+                std::lock_guard lock(mutex_);
+                ++running_;
             }
         } catch (...) {
             stop();
@@ -48,13 +50,13 @@ class ThreadPool {
     // Queues `job` (a void() callable, copied into a std::function). Thread-safe.
     template <class F>
     void post(F&& job) {
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) {
-                throw std::logic_error("ctxvar::coro::ThreadPool: post after shutdown");
-            }
-            jobs_.emplace_back(std::forward<F>(job));
+        std::lock_guard lock(mutex_);
+        if (running_ == 0) {
+            throw std::logic_error("ctxvar::coro::ThreadPool: post after shutdown");
         }
+        jobs_.emplace_back(std::forward<F>(job));
+        // Under the lock: once the job is queued, it may run, end a task, and let its joiner
+        // destroy this pool before an unlocked notify would have touched ready_.
         ready_.notify_one();
     }
 
@@ -66,7 +68,8 @@ class ThreadPool {
         for (;;) {
             ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
             if (jobs_.empty()) {
-                return; // stopping, and nothing left
+                --running_; // stopping, and nothing left: a post now goes to another worker
+                return;     // (one still running a job comes back for it), or throws
             }
             std::function<void()> job = std::move(jobs_.front());
             jobs_.pop_front();
@@ -93,6 +96,7 @@ class ThreadPool {
     std::condition_variable ready_;
     std::deque<std::function<void()>> jobs_;
     bool stopping_ = false;
+    std::size_t running_ = 0; // workers that have not exited: post throws once none is left
     std::vector<std::jthread> workers_;
 };
 

@@ -6,6 +6,7 @@
 #include <ctxvar/coro/detail/chain.hpp>
 
 #include <coroutine>
+#include <type_traits>
 #include <utility>
 
 namespace ctxvar::coro::detail {
@@ -57,7 +58,24 @@ struct ForeignAwaiter {
         chain->hand_over<Switching>();
         taken_down = true;
         try {
-            return inner.await_suspend(handle);
+            using Result = decltype(inner.await_suspend(handle));
+            if constexpr (std::is_same_v<Result, bool>) {
+                if (!inner.await_suspend(handle)) {
+                    // Not suspended after all (the frame is still ours): uncounted, so that a
+                    // child finishing after this still counts as completed inline.
+                    --chain->suspensions;
+                    return false;
+                }
+                return true;
+            } else if constexpr (std::is_void_v<Result>) {
+                inner.await_suspend(handle);
+            } else {
+                auto next = inner.await_suspend(handle);
+                if (next.address() == handle.address()) {
+                    --chain->suspensions; // resumes itself at once: not a suspension either
+                }
+                return next;
+            }
         } catch (...) {
             chain->hand_over<Switching>();
             taken_down = false;
