@@ -129,4 +129,11 @@ struct Detached {
     };
 };
 
+// A child task that returns the value it found, then sets its own.
+inline ctxvar::coro::Task<int> read_then_set(const ctxvar::ContextVar<int>& var, int value) {
+    const int seen = var.get();
+    var.set(value);
+    co_return seen;
+}
+
 } // namespace coro_test

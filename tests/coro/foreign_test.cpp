@@ -21,12 +21,6 @@ using ctxvar::coro::ThreadPool;
 
 namespace {
 
-Task<int> read_then_set(const ContextVar<int>& var, int value) {
-    const int seen = var.get();
-    var.set(value);
-    co_return seen;
-}
-
 Task<int> set_then_throw(const ContextVar<int>& var) {
     var.set(3);
     throw Boom();

@@ -22,12 +22,6 @@ using ctxvar::coro::ThreadPool;
 
 namespace {
 
-Task<int> read_then_set(const ContextVar<int>& var, int value) {
-    const int seen = var.get();
-    var.set(value);
-    co_return seen;
-}
-
 Task<int> hop_read_then_set(ThreadPool& pool, const ContextVar<int>& var, int value) {
     co_await resume_on(pool);
     const int seen = var.get();

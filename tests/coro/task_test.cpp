@@ -23,13 +23,6 @@ using ctxvar::coro::ThreadPool;
 
 namespace {
 
-// Returns the value the child found, then sets its own.
-Task<int> read_then_set(const ContextVar<int>& var, int value) {
-    const int seen = var.get();
-    var.set(value);
-    co_return seen;
-}
-
 Task<> set_only(const ContextVar<int>& var, int value) {
     var.set(value);
     co_return;
