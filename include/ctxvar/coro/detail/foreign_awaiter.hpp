@@ -44,6 +44,7 @@ decltype(auto) get_awaiter(A&& a) {
 // nothing here touches the coroutine frame. await_resume puts the task's context back up on
 // whatever thread resumed the task, before the foreign await_resume runs. An exception from the
 // foreign await_suspend puts it back up before it reaches the task.
+// A resumption that is no suspension (false, or the coroutine's own handle) is not counted.
 template <bool Switching, class Awaiter>
 struct ForeignAwaiter {
     Chain* chain;
@@ -61,9 +62,7 @@ struct ForeignAwaiter {
             using Result = decltype(inner.await_suspend(handle));
             if constexpr (std::is_same_v<Result, bool>) {
                 if (!inner.await_suspend(handle)) {
-                    // Not suspended after all (the frame is still ours): uncounted, so that a
-                    // child finishing after this still counts as completed inline.
-                    --chain->suspensions;
+                    not_suspended(); // the frame is still ours
                     return false;
                 }
                 return true;
@@ -77,10 +76,18 @@ struct ForeignAwaiter {
                 return next;
             }
         } catch (...) {
-            chain->hand_over<Switching>();
-            taken_down = false;
+            not_suspended();
             throw;
         }
+    }
+
+    // Undoes the suspension's count and hand-over when the task goes on without suspending
+    // (await_suspend returned false or threw), so that a child finishing after this still
+    // counts as completed inline.
+    void not_suspended() noexcept {
+        --chain->suspensions;
+        chain->hand_over<Switching>();
+        taken_down = false;
     }
 
     decltype(auto) await_resume() {

@@ -13,20 +13,18 @@ auto BasicTask<T, Switching>::operator co_await() && {
     struct Awaiter {
         BasicTask<T, Switching> task;
         JoinHandle<T, Switching> handle;
-        decltype(std::declval<JoinHandle<T, Switching>&>().operator co_await()) inner{};
 
         bool await_ready() {
             InlineExecutor inline_executor;
             handle = spawn(inline_executor, std::move(task));
-            inner = handle.operator co_await();
-            return inner.await_ready();
+            return handle.done();
         }
         bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
-            return inner.await_suspend(awaiter);
+            return handle.operator co_await().await_suspend(awaiter);
         }
-        T await_resume() { return inner.await_resume(); }
+        T await_resume() { return handle.operator co_await().await_resume(); }
     };
-    return Awaiter{std::move(*static_cast<Self*>(this)), {}, {}};
+    return Awaiter{std::move(*static_cast<Self*>(this)), {}};
 }
 
 } // namespace ctxvar::coro
