@@ -1,8 +1,9 @@
-// Collects each repetition's time and filters what the console shows: a repeated benchmark is
-// one median row (its range in the label), so the output stays one row per benchmark.
+// Collects each round's times and counters, then shows one median row per benchmark: the run
+// of the round nearest the median, its time set to the median, labelled with the range.
 #include "median_reporter.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ctxvar::bench {
 
@@ -14,55 +15,91 @@ double nanoseconds(const Run& run) {
     return run.GetAdjustedRealTime() * 1e9 / benchmark::GetTimeUnitMultiplier(run.time_unit);
 }
 
-// The median row, labelled with the range its repetitions spanned, in the row's own unit.
-Run with_range(const Run& median, const std::vector<double>& times) {
+// The row shown for a benchmark's rounds: the round nearest the median, its times scaled so
+// that it reads the median, and the range of the rounds in its label, in its own unit.
+Run median_row(const std::vector<Run>& runs, const std::vector<double>& times) {
     const Summary s = summarize(times);
-    const double per_ns = benchmark::GetTimeUnitMultiplier(median.time_unit) / 1e9;
-    Run shown = median;
-    if (!shown.report_label.empty()) {
-        shown.report_label += ' ';
+    const auto nearest =
+        std::min_element(runs.begin(), runs.end(), [&](const Run& a, const Run& b) {
+            return std::fabs(nanoseconds(a) - s.median) < std::fabs(nanoseconds(b) - s.median);
+        });
+    Run shown = *nearest;
+    if (nanoseconds(shown) > 0) {
+        const double scale = s.median / nanoseconds(shown);
+        shown.real_accumulated_time *= scale;
+        shown.cpu_accumulated_time *= scale;
     }
-    shown.report_label += "range " + format_time(s.min * per_ns) + ".." +
-                          format_time(s.max * per_ns) + ' ' +
-                          benchmark::GetTimeUnitString(median.time_unit);
+    if (runs.size() > 1) {
+        const double per_ns = benchmark::GetTimeUnitMultiplier(shown.time_unit) / 1e9;
+        if (!shown.report_label.empty()) {
+            shown.report_label += ' ';
+        }
+        shown.report_label += "range " + format_number(s.min * per_ns) + ".." +
+                              format_number(s.max * per_ns) + ' ' +
+                              benchmark::GetTimeUnitString(shown.time_unit);
+    }
     return shown;
+}
+
+// The name the report knows a benchmark by: its own, without "/iterations:N", since a fixed
+// iteration count says how a benchmark runs (a memory row runs once), not what it measures.
+std::string report_name(const Run& run) {
+    benchmark::BenchmarkName name = run.run_name;
+    name.iterations.clear();
+    return name.str();
 }
 
 } // namespace
 
+bool MedianReporter::ReportContext(const Context& context) {
+    if (context_shown_) {
+        return true;
+    }
+    context_shown_ = true;
+    return ConsoleReporter::ReportContext(context);
+}
+
 void MedianReporter::ReportRuns(const std::vector<Run>& reports) {
     for (const Run& run : reports) {
-        if (run.run_type == Run::RT_Iteration) {
-            if (!run.error_occurred) {
-                samples_[run.benchmark_name()].push_back(nanoseconds(run));
-            }
-            // A repeated benchmark shows as its median row, which comes with the aggregates.
-            // A failure is shown once: every repetition fails the same way.
-            const bool single = run.repetitions <= 1;
-            if (single || (run.error_occurred && run.repetition_index <= 0)) {
-                shown_.push_back(run);
-            }
-        } else if (run.aggregate_name == "median") {
-            // benchmark_name() of an aggregate ends in "_median"; run_name is the benchmark's.
-            const auto times = samples_.find(run.run_name.str());
-            shown_.push_back(times == samples_.end() ? run : with_range(run, times->second));
-        } else if (run.report_big_o || run.report_rms) {
-            shown_.push_back(run); // a complexity fit: one row per family, worth showing
+        // Aggregates and complexity fits come with --benchmark_repetitions > 1 within a
+        // round; the rounds are what the report aggregates, so only the runs are kept.
+        if (run.run_type != Run::RT_Iteration) {
+            continue;
+        }
+        const std::string name = report_name(run);
+        runs_[name].push_back(run);
+        if (run.error_occurred) {
+            continue;
+        }
+        Measurement& m = samples_[name];
+        m.times_ns.push_back(nanoseconds(run));
+        for (const auto& [counter, value] : run.counters) {
+            m.counters[counter].push_back(value.value);
         }
     }
 }
 
-void MedianReporter::Finalize() {
-    // Stable: a family's complexity rows stay after its instances.
-    std::stable_sort(shown_.begin(), shown_.end(), [](const Run& a, const Run& b) {
+void MedianReporter::print_medians() {
+    std::vector<Run> shown;
+    for (const auto& [name, runs] : runs_) {
+        const auto found = samples_.find(name);
+        if (found == samples_.end()) {
+            shown.push_back(runs.front()); // every round failed: show the error once
+        } else {
+            std::vector<Run> good;
+            std::copy_if(runs.begin(), runs.end(), std::back_inserter(good),
+                         [](const Run& r) { return !r.error_occurred; });
+            shown.push_back(median_row(good, found->second.times_ns));
+        }
+    }
+    std::stable_sort(shown.begin(), shown.end(), [](const Run& a, const Run& b) {
         return a.family_index < b.family_index ||
                (a.family_index == b.family_index &&
                 a.per_family_instance_index < b.per_family_instance_index);
     });
-    if (!shown_.empty()) {
-        ConsoleReporter::ReportRuns(shown_);
+    if (!shown.empty()) {
+        ConsoleReporter::ReportRuns(shown);
     }
-    shown_.clear();
     ConsoleReporter::Finalize();
 }
 

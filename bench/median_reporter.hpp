@@ -1,12 +1,14 @@
-// The console reporter ctxvar_bench runs with: it keeps every repetition's time for the ratio
-// table and shows one row per benchmark, its median with the range of its repetitions, in
-// registration order.
+// The console reporter ctxvar_bench runs every round with: it keeps each round's time and
+// counters for the report, and, once all rounds are done, shows one row per benchmark, its
+// median with the range of its rounds, in registration order.
 #pragma once
 
 #include "samples.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace ctxvar::bench {
@@ -15,19 +17,24 @@ class MedianReporter : public benchmark::ConsoleReporter {
   public:
     using ConsoleReporter::ConsoleReporter;
 
-    // Benchmark calls this once with a benchmark's repetitions, then once with their
-    // aggregates (mean, median, stddev, cv) when there are two repetitions or more.
+    // Benchmark calls these once per round (each RunSpecifiedBenchmarks). The machine's
+    // description is shown once; each round's runs are kept, not shown.
+    bool ReportContext(const Context& context) override;
     void ReportRuns(const std::vector<Run>& reports) override;
-    // Shows the rows kept back, in the order the benchmarks were registered: interleaved
-    // repetitions finish in a random order, and most only near the end of the run anyway.
-    void Finalize() override;
+    void Finalize() override {}
 
-    // Every successful repetition reported so far.
+    // Shows every benchmark's median row, then flushes. Call once, after the last round.
+    void print_medians();
+
+    // Every successful repetition of every round so far, keyed by the benchmark's name
+    // without "/iterations:N" ("memory/ctxvar/8", not "memory/ctxvar/8/iterations:1").
     const Samples& samples() const { return samples_; }
 
   private:
+    bool context_shown_ = false;
     Samples samples_;
-    std::vector<Run> shown_;
+    // Per benchmark name, every round's runs (a failed one included, to show its error).
+    std::map<std::string, std::vector<Run>> runs_;
 };
 
 } // namespace ctxvar::bench

@@ -1,15 +1,13 @@
-// The judged comparisons: their registry, filled by static initializers, and the table of
-// ratios of medians that ctxvar_bench prints at the end of its run.
+// The judged comparisons: their registry, filled by static initializers, their verdicts on the
+// run's medians, and the table the report prints them in.
 #include "ratios.hpp"
 
-#include <benchmark/benchmark.h>
+#include "text_table.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstddef>
 #include <ostream>
-#include <regex>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -39,48 +37,8 @@ double checked(double value) {
     return value;
 }
 
-// Whether --benchmark_filter selects the benchmark, read as Benchmark 1.7 reads it: an
-// extended regular expression searched in the name, negated by a leading '-'; "" and "all"
-// select everything. A filter that does not compile selected nothing (Benchmark stops).
-bool filter_selects(const std::string& name) {
-    std::string spec = benchmark::GetBenchmarkFilter();
-    if (spec.empty() || spec == "all") {
-        return true;
-    }
-    const bool negative = spec.front() == '-';
-    if (negative) {
-        spec.erase(0, 1);
-    }
-    try {
-        return std::regex_search(name, std::regex(spec, std::regex::extended)) != negative;
-    } catch (const std::regex_error&) {
-        return false;
-    }
-}
-
-std::string with_range(const std::vector<double>& times) {
-    const Summary s = summarize(times);
-    return format_time(s.median) + " ns (" + format_time(s.min) + ".." + format_time(s.max) + ")";
-}
-
-using Row = std::array<std::string, 6>;
-
-// Left-aligns the label column and right-aligns the others, two spaces apart.
-void print_table(std::ostream& out, const std::vector<Row>& rows) {
-    Row::size_type columns = std::tuple_size_v<Row>;
-    std::array<std::size_t, std::tuple_size_v<Row>> width{};
-    for (const Row& row : rows) {
-        for (std::size_t c = 0; c != columns; ++c) {
-            width[c] = std::max(width[c], row[c].size());
-        }
-    }
-    for (const Row& row : rows) {
-        std::string line = row[0] + std::string(width[0] - row[0].size(), ' ');
-        for (std::size_t c = 1; c != columns; ++c) {
-            line += "  " + std::string(width[c] - row[c].size(), ' ') + row[c];
-        }
-        out << line << '\n';
-    }
+std::string with_spread(const Summary& s) {
+    return format_ns(s.median) + " " + format_spread(s);
 }
 
 } // namespace
@@ -119,7 +77,7 @@ std::string Bar::describe() const {
     // A bar is written by hand, usually a whole number: "2x", not "2.00x".
     const std::string value = value_ == std::floor(value_) && value_ < 1e15
                                   ? std::to_string(static_cast<long long>(value_))
-                                  : format_time(value_);
+                                  : format_number(value_);
     switch (kind_) {
     case Kind::at_most_times:
         return "<= " + value + "x";
@@ -154,54 +112,80 @@ bool judge(std::string label, std::string subject_benchmark, Bar bar) {
     return true;
 }
 
-void print_ratios(std::ostream& out, const Samples& samples) {
-    std::vector<Row> rows{{"comparison", "subject", "baseline", "ratio", "bar", "verdict"}};
-    std::vector<std::string> notes;
+std::vector<Verdict> judge_all(const Samples& samples, const ShouldExist& should_exist,
+                               std::vector<std::string>& problems) {
+    std::vector<Verdict> verdicts;
     for (const Comparison& c : registry()) {
-        bool complete = true;
-        for (const std::string* name : {&c.subject, &c.baseline}) {
-            if (name->empty() || samples.contains(*name)) {
-                continue;
+        const std::optional<Summary> subject = find_summary(samples, c.subject);
+        const std::optional<Summary> baseline =
+            c.baseline.empty() ? std::nullopt : find_summary(samples, c.baseline);
+        if (!subject || (!c.baseline.empty() && !baseline)) {
+            for (const std::string* name : {&c.subject, &c.baseline}) {
+                if (!name->empty() && !find_summary(samples, *name) && should_exist(*name)) {
+                    problems.push_back("\"" + c.label + "\" not judged: " + *name +
+                                       " has no figure (a misspelled name in its judge(), or the"
+                                       " benchmark failed)");
+                }
             }
-            complete = false;
-            if (filter_selects(*name)) {
-                notes.push_back("note: \"" + c.label + "\" not judged: " + *name +
-                                " is selected but has no successful run (a misspelled name in"
-                                " its judge(), or the benchmark failed)");
-            }
-        }
-        if (!complete) {
             continue;
         }
-        const std::vector<double>& subject_times = samples.at(c.subject);
-        const double subject = summarize(subject_times).median;
-        double baseline = 0;
-        std::string baseline_cell = "-";
-        std::string ratio_cell = "-";
-        if (!c.baseline.empty()) {
-            const std::vector<double>& baseline_times = samples.at(c.baseline);
-            baseline = summarize(baseline_times).median;
-            baseline_cell = with_range(baseline_times);
+        Verdict v{
+            c.label, c.subject, c.baseline,
+            c.bar,   *subject,  baseline,
+            0,       "-",       c.bar.passes(subject->median, baseline ? baseline->median : 0)};
+        if (baseline) {
+            v.ratio = subject->median / baseline->median;
             if (c.bar.kind() == Bar::Kind::at_least_times_faster) {
-                ratio_cell = format_time(baseline / subject) + "x faster";
+                v.ratio_text = format_number(baseline->median / subject->median) + "x faster";
             } else if (c.bar.kind() == Bar::Kind::at_most_ns_more) {
-                const double more = subject - baseline;
-                ratio_cell = (more < 0 ? "-" : "+") + format_time(std::fabs(more)) + " ns (" +
-                             format_time(subject / baseline) + "x)";
+                const double more = subject->median - baseline->median;
+                v.ratio_text = (more < 0 ? "-" : "+") + format_number(std::fabs(more)) + " ns (" +
+                               format_number(v.ratio) + "x)";
             } else {
-                ratio_cell = format_time(subject / baseline) + "x";
+                v.ratio_text = format_number(v.ratio) + "x";
             }
         }
-        rows.push_back({c.label, with_range(subject_times), baseline_cell, ratio_cell,
-                        c.bar.describe(), c.bar.passes(subject, baseline) ? "PASS" : "MISS"});
+        verdicts.push_back(std::move(v));
     }
-    if (rows.size() > 1) {
-        out << "\nRatios of medians over interleaved repetitions (in brackets: min..max)\n";
-        print_table(out, rows);
+    return verdicts;
+}
+
+std::vector<std::string> judged_benchmarks() {
+    std::vector<std::string> names;
+    for (const Comparison& c : registry()) {
+        names.push_back(c.subject);
+        if (!c.baseline.empty()) {
+            names.push_back(c.baseline);
+        }
     }
-    for (const std::string& note : notes) {
-        out << note << '\n';
+    return names;
+}
+
+void print_verdicts(std::ostream& out, const std::vector<Verdict>& verdicts) {
+    if (verdicts.empty()) {
+        return;
     }
+    std::vector<TableRow> rows{
+        {"bar of the issues", "subject", "baseline", "ratio", "bar", "verdict"}};
+    std::size_t held = 0;
+    for (const Verdict& v : verdicts) {
+        rows.push_back({v.label, with_spread(v.subject_summary),
+                        v.baseline_summary ? with_spread(*v.baseline_summary) : "-", v.ratio_text,
+                        v.bar.describe(), v.passes ? "PASS" : "MISS"});
+        held += v.passes ? 1 : 0;
+    }
+    print_table(out, rows);
+    out << held << " of " << verdicts.size() << " bars hold";
+    if (held != verdicts.size()) {
+        out << "; missed:";
+        for (const Verdict& v : verdicts) {
+            if (!v.passes) {
+                out << "\n  - " << v.label << ": " << v.ratio_text << " against "
+                    << v.bar.describe();
+            }
+        }
+    }
+    out << '\n';
 }
 
 } // namespace ctxvar::bench

@@ -1,11 +1,15 @@
 // The registry of judged comparisons: each names two benchmarks (or one and a time) and the bar
-// the medians must clear; ctxvar_bench prints them all as one table after its run.
+// the medians must clear; the report judges them all after the run (judge_all) and prints them
+// as one table of verdicts.
 #pragma once
 
 #include "samples.hpp"
 
+#include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace ctxvar::bench {
 
@@ -48,12 +52,34 @@ bool judge(std::string label, std::string subject_benchmark, std::string baselin
 // Registers an absolute bar for one benchmark; the bar must be at_most_ns.
 bool judge(std::string label, std::string subject_benchmark, Bar bar);
 
-// Prints the table of every registered comparison whose benchmarks ran: label, medians with
-// their range over the repetitions, the ratio, the bar and PASS or MISS. A comparison whose
-// benchmark was filtered out is left out silently; one whose benchmark the filter selects but
-// that never ran (a misspelled name, or it failed) gets a note instead. Nothing at all is
-// printed when no comparison can be shown.
-void print_ratios(std::ostream& out, const Samples& samples);
+// A registered comparison, judged on the run's medians.
+struct Verdict {
+    std::string label;
+    std::string subject;
+    std::string baseline; // empty for an absolute bar
+    Bar bar;
+    Summary subject_summary;
+    std::optional<Summary> baseline_summary;
+    double ratio;           // subject / baseline (0 without a baseline)
+    std::string ratio_text; // "3.99x", "8.15x faster", "+3.05 ns (1.71x)", "-"
+    bool passes;
+};
+
+// Names a comparison refers to that the run should have measured but did not.
+using ShouldExist = std::function<bool(const std::string& benchmark_name)>;
+
+// Judges every registered comparison whose benchmarks both have figures. A comparison with a
+// benchmark missing is left out; when should_exist(name) says that benchmark was expected (the
+// filter selects it and its side ran), problems gets a line saying so.
+std::vector<Verdict> judge_all(const Samples& samples, const ShouldExist& should_exist,
+                               std::vector<std::string>& problems);
+
+// The benchmark names the registered comparisons refer to.
+std::vector<std::string> judged_benchmarks();
+
+// The table of verdicts: label, medians with their range over the rounds, the ratio, the bar
+// and PASS or MISS; then one line counting the bars held and missed. Nothing for no verdicts.
+void print_verdicts(std::ostream& out, const std::vector<Verdict>& verdicts);
 
 } // namespace ctxvar::bench
 
