@@ -41,6 +41,15 @@ std::string with_spread(const Summary& s) {
     return format_ns(s.median) + " " + format_spread(s);
 }
 
+// Bars judge times in ns: a "name:counter" reference (a table's way to show a counter) is
+// refused, so that no verdict says "ns" of a byte count.
+void refuse_counters(const std::string& label, const std::string& name) {
+    if (name.find(':') != std::string::npos) {
+        throw std::invalid_argument("ctxvar::bench::judge(\"" + label +
+                                    "\"): bars judge times; \"" + name + "\" names a counter");
+    }
+}
+
 } // namespace
 
 Bar Bar::at_most_times(double factor) {
@@ -93,6 +102,8 @@ std::string Bar::describe() const {
 
 bool judge(std::string label, std::string subject_benchmark, std::string baseline_benchmark,
            Bar bar) {
+    refuse_counters(label, subject_benchmark);
+    refuse_counters(label, baseline_benchmark);
     if (bar.kind() == Bar::Kind::at_most_ns || baseline_benchmark.empty() ||
         subject_benchmark.empty()) {
         throw std::invalid_argument("ctxvar::bench::judge(\"" + label +
@@ -104,6 +115,7 @@ bool judge(std::string label, std::string subject_benchmark, std::string baselin
 }
 
 bool judge(std::string label, std::string subject_benchmark, Bar bar) {
+    refuse_counters(label, subject_benchmark);
     if (bar.kind() != Bar::Kind::at_most_ns || subject_benchmark.empty()) {
         throw std::invalid_argument("ctxvar::bench::judge(\"" + label +
                                     "\"): one benchmark name goes with an at_most_ns bar");

@@ -46,7 +46,8 @@ class Bar {
 
 // Registers a comparison of two benchmarks by their full names ("get/thread_local/8"); the bar
 // must not be at_most_ns. Returns true, so that it can initialize a namespace-scope constant
-// (see CTXVAR_JUDGE). Throws std::invalid_argument on a wrong bar or an empty name.
+// (see CTXVAR_JUDGE). Throws std::invalid_argument on a wrong bar, an empty name or a name with
+// a counter ("name:counter": bars judge times).
 bool judge(std::string label, std::string subject_benchmark, std::string baseline_benchmark,
            Bar bar);
 // Registers an absolute bar for one benchmark; the bar must be at_most_ns.

@@ -26,7 +26,7 @@ struct Summary {
     double min;
     double max;
 
-    // Half the range as a fraction of the median: 0.03 for "±3%". 0 when the median is 0.
+    // Half the range as a fraction of the median: 0.03 for "±3.0%". 0 when the median is 0.
     double spread() const;
 };
 
@@ -52,7 +52,7 @@ std::optional<Summary> find_summary(const Samples& samples, const std::string& r
 // Three significant digits and never an exponent ("0.283", "2.71", "41.3", "1234"), so the
 // columns of a table read alike whatever the magnitude.
 std::string format_number(double value);
-// The spread as the report shows it: "±3%", "±0.4%".
+// The spread as the report shows it: "±3.0%", "±0.4%", "±12%".
 std::string format_spread(const Summary& summary);
 // A time given in ns with the unit that keeps it short: "41.3 ns", "12.4 µs", "7.94 ms".
 std::string format_ns(double nanoseconds);
