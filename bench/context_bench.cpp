@@ -2,6 +2,7 @@
 // primitive at 1 to 10,000 variables set in the current context, and bytes per variable.
 #include "consume.hpp"
 #include "ratios.hpp"
+#include "variables.hpp"
 
 #include <ctxvar/context.hpp>
 #include <ctxvar/context_var.hpp>
@@ -22,19 +23,6 @@ using ctxvar::bench::consume;
 
 using Vars = std::vector<ctxvar::ContextVar<int>>;
 
-// n variables, each set once in the current context: the context every row below runs in.
-Vars make_vars(std::size_t n) {
-    Vars vars;
-    vars.reserve(n);
-    for (std::size_t i = 0; i != n; ++i) {
-        vars.emplace_back("v" + std::to_string(i));
-    }
-    for (std::size_t i = 0; i != n; ++i) {
-        static_cast<void>(vars[i].set(static_cast<int>(i)));
-    }
-    return vars;
-}
-
 std::size_t n_of(const benchmark::State& state) {
     return static_cast<std::size_t>(state.range(0));
 }
@@ -43,7 +31,7 @@ std::size_t n_of(const benchmark::State& state) {
 template <class Body>
 void in_fresh_context(benchmark::State& state, Body body) {
     ctxvar::Context().run([&] {
-        Vars vars = make_vars(n_of(state));
+        Vars vars = ctxvar::bench::set_new_variables(n_of(state));
         body(vars[vars.size() / 2]);
     });
 }
@@ -96,7 +84,7 @@ void run_ctxvar(benchmark::State& state) {
     Vars vars; // outlives the context holding their values
     ctxvar::Context context;
     ctxvar::Context().run([&] {
-        vars = make_vars(n_of(state));
+        vars = ctxvar::bench::set_new_variables(n_of(state));
         context = ctxvar::copy_context();
     });
     for (auto _ : state) {
@@ -142,7 +130,7 @@ void memory_ctxvar(benchmark::State& state) {
         }
         ctxvar::Context().run([&] { vars[0].reset(vars[0].set(0)); });
         const std::vector<ctxvar::Context> filled(contexts); // each a new, empty context
-        const std::size_t before = mallinfo2().uordblks;
+        const double before = ctxvar::bench::heap_in_use();
         for (const ctxvar::Context& context : filled) {
             context.run([&] {
                 for (std::size_t i = 0; i != n; ++i) {
@@ -150,14 +138,13 @@ void memory_ctxvar(benchmark::State& state) {
                 }
             });
         }
-        per_variable =
-            static_cast<double>(mallinfo2().uordblks - before) / static_cast<double>(contexts * n);
+        per_variable = (ctxvar::bench::heap_in_use() - before) / static_cast<double>(contexts * n);
     }
     state.counters["bytes_per_var"] = per_variable;
 }
 
 void sizes(benchmark::internal::Benchmark* b) {
-    for (long n : {1, 8, 64, 1000, 10000}) {
+    for (const int n : ctxvar::bench::variable_counts) {
         b->Arg(n);
     }
 }

@@ -4,6 +4,7 @@
 // to plain functions posted to the same pool, and the memory an idle spawned task takes.
 #include "consume.hpp"
 #include "ratios.hpp"
+#include "variables.hpp"
 
 #include <ctxvar/context.hpp>
 #include <ctxvar/context_var.hpp>
@@ -162,11 +163,7 @@ void memory_idle_task(benchmark::State& state) {
     constexpr std::size_t count = 1000;
     for (auto _ : state) {
         ctxvar::Context().run([&] {
-            std::vector<ctxvar::ContextVar<int>> vars;
-            for (int i = 0; i != 8; ++i) {
-                vars.emplace_back("v" + std::to_string(i));
-                static_cast<void>(vars.back().set(i));
-            }
+            const std::vector<ctxvar::ContextVar<int>> vars = ctxvar::bench::set_new_variables(8);
             ctxvar::coro::InlineExecutor here;
             std::vector<std::coroutine_handle<>> parked;
             parked.reserve(count + 1);
@@ -178,12 +175,11 @@ void memory_idle_task(benchmark::State& state) {
             warm_up.join();
             parked.clear();
 
-            const std::size_t before = mallinfo2().uordblks;
+            const double before = ctxvar::bench::heap_in_use();
             for (std::size_t i = 0; i != count; ++i) {
                 handles.push_back(ctxvar::coro::spawn(here, park_once<Switching>(parked)));
             }
-            state.counters["heap_bytes_per_task"] =
-                static_cast<double>(mallinfo2().uordblks - before) / count;
+            state.counters["heap_bytes_per_task"] = (ctxvar::bench::heap_in_use() - before) / count;
             if (parked.size() != count) {
                 state.SkipWithError("a task did not stay suspended");
             }

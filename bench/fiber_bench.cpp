@@ -5,6 +5,7 @@
 // cannot be taken off again).
 #include "consume.hpp"
 #include "ratios.hpp"
+#include "variables.hpp"
 
 #include <ctxvar/context.hpp>
 #include <ctxvar/context_var.hpp>
@@ -164,21 +165,11 @@ void get_fiber_specific_ptr_in_fiber(benchmark::State& state) {
     });
 }
 
-// Eight variables, each set in the current context: what the fibers created after it inherit.
-std::vector<ctxvar::ContextVar<int>> set_eight_variables() {
-    std::vector<ctxvar::ContextVar<int>> vars;
-    for (int i = 0; i != 8; ++i) {
-        vars.emplace_back("v" + std::to_string(i));
-        static_cast<void>(vars.back().set(i));
-    }
-    return vars;
-}
-
 // Create, run (empty body) and join one fiber, from a job fiber with 8 variables set.
 template <class Make>
 void create_join(benchmark::State& state, FiberThread& thread, Make make) {
     thread.run([&] {
-        const std::vector<ctxvar::ContextVar<int>> vars = set_eight_variables();
+        const std::vector<ctxvar::ContextVar<int>> vars = ctxvar::bench::set_new_variables(8);
         for (auto _ : state) {
             bf::fiber f = make();
             f.join();
@@ -275,7 +266,7 @@ class ObservedStack {
 void memory_idle(benchmark::State& state, FiberThread& thread) {
     constexpr std::size_t count = 1000;
     thread.run([&] {
-        const std::vector<ctxvar::ContextVar<int>> vars = set_eight_variables();
+        const std::vector<ctxvar::ContextVar<int>> vars = ctxvar::bench::set_new_variables(8);
         for (auto _ : state) {
             bf::mutex mutex;
             bf::condition_variable released;
@@ -299,10 +290,12 @@ void memory_idle(benchmark::State& state, FiberThread& thread) {
             while (waiting != count) {
                 boost::this_fiber::yield(); // each new fiber runs until it waits
             }
-            const std::size_t growth = malloc_use().total - before;
+            // Signed: a free inside the window must not wrap around.
+            const double growth =
+                static_cast<double>(malloc_use().total) - static_cast<double>(before);
 
             state.counters["heap_bytes_per_fiber"] =
-                static_cast<double>(growth - stacks.bytes) / count;
+                (growth - static_cast<double>(stacks.bytes)) / count;
             state.counters["stack_bytes_per_fiber"] = static_cast<double>(stacks.bytes) / count;
             state.SetLabel("stack: malloc(" + std::to_string(stacks.reserved / stacks.count) +
                            "), " +

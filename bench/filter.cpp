@@ -8,6 +8,11 @@
 
 namespace ctxvar::bench {
 
+bool filter_selects_everything() {
+    const std::string spec = benchmark::GetBenchmarkFilter();
+    return spec.empty() || spec == "all";
+}
+
 bool filter_selects(const std::string& name) {
     std::string spec = benchmark::GetBenchmarkFilter();
     if (spec.empty() || spec == "all") {

@@ -11,4 +11,7 @@ namespace ctxvar::bench {
 // selects nothing (Benchmark stops on it anyway).
 bool filter_selects(const std::string& name);
 
+// Whether the filter is empty or "all": the run selects every benchmark.
+bool filter_selects_everything();
+
 } // namespace ctxvar::bench

@@ -3,6 +3,7 @@
 // std::thread; and what an idle greenlet costs in memory.
 #include "consume.hpp"
 #include "ratios.hpp"
+#include "variables.hpp"
 
 #include <ctxvar/context.hpp>
 #include <ctxvar/context_var.hpp>
@@ -162,13 +163,13 @@ void memory_idle_greenlet(benchmark::State& state) {
             return Greenlet::current()->parent()->switch_to();
         };
         Greenlet::create(suspend)->switch_to(); // the runtime's own first-use allocations
-        const std::size_t heap_before = mallinfo2().uordblks;
+        const double heap_before = ctxvar::bench::heap_in_use();
         const long pages_before = resident_pages();
         for (int i = 0; i < count; ++i) {
             idle.push_back(Greenlet::create(suspend));
             idle.back()->switch_to();
         }
-        const double heap = static_cast<double>(mallinfo2().uordblks - heap_before);
+        const double heap = ctxvar::bench::heap_in_use() - heap_before;
         const double stack = static_cast<double>(resident_pages() - pages_before) *
                              static_cast<double>(::sysconf(_SC_PAGESIZE));
         state.counters["heap_bytes_per_greenlet"] = heap / count;

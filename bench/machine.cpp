@@ -23,9 +23,9 @@ std::string cpu_model() {
     std::ifstream cpuinfo("/proc/cpuinfo");
     for (std::string line; std::getline(cpuinfo, line);) {
         if (line.starts_with("model name")) {
-            const std::size_t colon = line.find(':');
-            if (colon != std::string::npos) {
-                return line.substr(line.find_first_not_of(" \t", colon + 1));
+            const std::size_t value = line.find_first_not_of(" \t", line.find(':') + 1);
+            if (line.find(':') != std::string::npos && value != std::string::npos) {
+                return line.substr(value);
             }
         }
     }

@@ -1,6 +1,7 @@
 // ctxvar_bench's main(): runs every registered benchmark in rounds, each round followed by a
 // round of the CPython rows, then prints each benchmark's median and the report (report.hpp);
 // writes latest.json and the plot's script when given a results directory.
+#include "checks.hpp"
 #include "filter.hpp"
 #include "median_reporter.hpp"
 #include "plot.hpp"
@@ -14,9 +15,11 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,7 +40,10 @@ ctxvar's own flags (Google Benchmark's --benchmark_* flags work as usual):
                         python3-werkzeug); none by default: no CPython figures
   --python_script=PATH  the script (default: the one in the source tree)
   --results_dir=DIR     write DIR/latest.json and DIR/plot.gp (gnuplot draws get_set.svg)
-  --strict              exit with status 1 when a figure the report names is missing
+  --strict              exit with status 1 when a figure the report names is missing, a
+                        benchmark failed, or the CPython script failed
+
+--benchmark_out=FILE keeps only the last round: latest.json (--results_dir) has them all.
 )";
 
 // Put before the user's arguments: Benchmark lets the last occurrence of a flag win, so any of
@@ -174,10 +180,13 @@ int run(int argc, char** argv) {
     // threaded program gets.
     std::thread([] {}).join();
 
+    // The machine is read first: a surprise there must not cost a finished run.
+    RunDescription description{describe_machine(), options.rounds, min_time, {}, 0, {}};
     PythonBaseline python(options.python, options.python_script, min_time);
     const bool with_python = !options.python.empty() && selects_python(referenced_figures());
     MedianReporter reporter(console);
     Samples python_samples;
+    const auto start = std::chrono::steady_clock::now();
     for (int round = 1; round <= options.rounds; ++round) {
         std::cerr << "ctxvar_bench: round " << round << " of " << options.rounds
                   << (with_python ? ": C++ benchmarks, then CPython" : "") << std::endl;
@@ -186,22 +195,37 @@ int run(int argc, char** argv) {
             python.run_round(python_samples, static_cast<unsigned>(round));
         }
     }
+    description.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     reporter.print_medians();
 
+    // After a failure the CPython side has fewer rounds than the rest, or a partial one: none
+    // of its figures is shown.
+    if (python.failed()) {
+        python_samples.clear();
+    }
     Samples samples = reporter.samples();
     samples.merge(python_samples);
-    RunDescription description{describe_machine(), options.rounds, min_time, python.info(), {}};
+    description.python = python.info();
     if (options.python.empty()) {
         description.notes.push_back("CPython not measured: no --python given (./dev bench "
                                     "passes Debian's /usr/bin/python3 when it exists)");
     }
     description.notes.insert(description.notes.end(), python.notes().begin(), python.notes().end());
+    // A C++ figure is expected when its benchmark ran, or when the run selected every one (so a
+    // name the table or a bar misspells is caught by any full or quick run); a CPython figure
+    // when the script ran and did not skip its module.
     const ShouldExist should_exist = [&](const std::string& name) {
-        return filter_selects(name) &&
-               (!is_python_figure(name) || (with_python && python.should_exist(name)));
+        if (is_python_figure(name)) {
+            return with_python && filter_selects(name) && python.should_exist(name);
+        }
+        return reporter.ran(name) || filter_selects_everything();
     };
-    // Figures the run should have and does not: a renamed benchmark, a failed one.
+    // What the run should have measured and did not: a renamed benchmark, a failed one.
     std::vector<std::string> problems;
+    for (const auto& [name, failure] : reporter.failures()) {
+        problems.push_back(name + " " + failure);
+    }
     const std::vector<Verdict> verdicts = judge_all(samples, should_exist, problems);
     for (const std::string& name : missing_table_figures(samples, should_exist)) {
         problems.push_back("the table names " + name + ", which has no figure");

@@ -2,6 +2,8 @@
 // of the round nearest the median, its time set to the median, labelled with the range.
 #include "median_reporter.hpp"
 
+#include "formats.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -17,13 +19,20 @@ double nanoseconds(const Run& run) {
 
 // The row shown for a benchmark's rounds: the round nearest the median, its times scaled so
 // that it reads the median, and the range of the rounds in its label, in its own unit.
-Run median_row(const std::vector<Run>& runs, const std::vector<double>& times) {
-    const Summary s = summarize(times);
+Run median_row(const std::vector<Run>& runs, const Measurement& measured) {
+    const Summary s = summarize(measured.times_ns);
+    const auto& counters = measured.counters;
     const auto nearest =
         std::min_element(runs.begin(), runs.end(), [&](const Run& a, const Run& b) {
             return std::fabs(nanoseconds(a) - s.median) < std::fabs(nanoseconds(b) - s.median);
         });
     Run shown = *nearest;
+    // Each counter shows its own median (a memory row's bytes, say), not the nearest round's.
+    for (auto& [counter, value] : shown.counters) {
+        if (const auto values = counters.find(counter); values != counters.end()) {
+            value.value = summarize(values->second).median;
+        }
+    }
     if (nanoseconds(shown) > 0) {
         const double scale = s.median / nanoseconds(shown);
         shown.real_accumulated_time *= scale;
@@ -79,6 +88,21 @@ void MedianReporter::ReportRuns(const std::vector<Run>& reports) {
     }
 }
 
+std::map<std::string, std::string> MedianReporter::failures() const {
+    std::map<std::string, std::string> failed;
+    for (const auto& [name, runs] : runs_) {
+        const auto first =
+            std::find_if(runs.begin(), runs.end(), [](const Run& r) { return r.error_occurred; });
+        if (first != runs.end()) {
+            const auto count = std::count_if(runs.begin(), runs.end(),
+                                             [](const Run& r) { return r.error_occurred; });
+            failed[name] = "failed in " + std::to_string(count) + " of " +
+                           std::to_string(runs.size()) + " rounds: " + first->error_message;
+        }
+    }
+    return failed;
+}
+
 void MedianReporter::print_medians() {
     std::vector<Run> shown;
     for (const auto& [name, runs] : runs_) {
@@ -89,7 +113,7 @@ void MedianReporter::print_medians() {
             std::vector<Run> good;
             std::copy_if(runs.begin(), runs.end(), std::back_inserter(good),
                          [](const Run& r) { return !r.error_occurred; });
-            shown.push_back(median_row(good, found->second.times_ns));
+            shown.push_back(median_row(good, found->second));
         }
     }
     std::stable_sort(shown.begin(), shown.end(), [](const Run& a, const Run& b) {

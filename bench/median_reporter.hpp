@@ -26,6 +26,11 @@ class MedianReporter : public benchmark::ConsoleReporter {
     // Shows every benchmark's median row, then flushes. Call once, after the last round.
     void print_medians();
 
+    // Whether the benchmark ran (and so was selected), successfully or not.
+    bool ran(const std::string& name) const { return runs_.contains(name); }
+    // Per benchmark that failed in some round: "failed in 2 of 5 rounds: <its error>".
+    std::map<std::string, std::string> failures() const;
+
     // Every successful repetition of every round so far, keyed by the benchmark's name
     // without "/iterations:N" ("memory/ctxvar/8", not "memory/ctxvar/8/iterations:1").
     const Samples& samples() const { return samples_; }

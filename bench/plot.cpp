@@ -2,6 +2,8 @@
 // implementation, NaN where there is no figure), then two log-log panels side by side.
 #include "plot.hpp"
 
+#include "formats.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>

@@ -2,6 +2,8 @@
 // run's medians, and the table the report prints them in.
 #include "ratios.hpp"
 
+#include "formats.hpp"
+
 #include "text_table.hpp"
 
 #include <algorithm>

@@ -1,6 +1,8 @@
 // Prints the report: the header (date, machine, method), the main table and the verdicts.
 #include "report.hpp"
 
+#include "formats.hpp"
+
 #include "text_table.hpp"
 
 #include <algorithm>
@@ -33,13 +35,15 @@ void print_header(std::ostream& out, const RunDescription& run) {
         }
         out << '\n';
     }
+    out << "time:    " << format_number(run.seconds) << " s for the rounds\n";
     out << "method:  medians of " << run.rounds << " rounds; a round runs every C++ benchmark once "
         << "(" << format_number(run.min_time) << " s each) in a shuffled order,\n"
         << "         then every CPython row once. ±: half the range of the rounds, as a share of "
         << "the median.\n"
         << "         A baseline's cell: its median, then in brackets that median divided by "
         << "ctxvar's\n"
-        << "         (above 1x, ctxvar is faster, or smaller, by that factor).\n";
+        << "         (above 1x, ctxvar is faster, or smaller, by that factor). CPython's times\n"
+        << "         include timeit's loop (a few ns) and, for run(noop), a Python call.\n";
 }
 
 // The cells of one section that the run has figures for, as text rows under its heading.
@@ -91,7 +95,7 @@ void add_section(std::vector<TableRow>& rows, const Section& section,
             }
         }
         if (shown.size() > 1) {
-            row.push_back(format_spread(widest));
+            row.push_back(widest.median > 0 ? format_spread(widest) : "");
         }
         rows.push_back(std::move(row));
     }
@@ -114,37 +118,6 @@ std::vector<TableRowData> collect_table(const Samples& samples) {
         }
     }
     return data;
-}
-
-std::vector<std::string> referenced_figures() {
-    std::vector<std::string> names = judged_benchmarks();
-    for (const Section& section : report_sections()) {
-        for (const LayoutRow& row : section.rows) {
-            for (const std::string& figure : row.figures) {
-                if (!figure.empty()) {
-                    names.push_back(FigureRef::parse(figure).benchmark);
-                }
-            }
-        }
-    }
-    return names;
-}
-
-std::vector<std::string> missing_table_figures(const Samples& samples,
-                                               const ShouldExist& should_exist) {
-    std::vector<std::string> missing;
-    for (const Section& section : report_sections()) {
-        for (const LayoutRow& row : section.rows) {
-            for (const std::string& figure : row.figures) {
-                const FigureRef ref = FigureRef::parse(figure);
-                if (!figure.empty() && find_values(samples, ref) == nullptr &&
-                    should_exist(ref.benchmark)) {
-                    missing.push_back(figure);
-                }
-            }
-        }
-    }
-    return missing;
 }
 
 void print_report(std::ostream& out, const Samples& samples, const std::vector<Verdict>& verdicts,

@@ -22,6 +22,7 @@ struct RunDescription {
     int rounds;
     double min_time;                           // seconds per benchmark per round
     std::map<std::string, std::string> python; // the Python side's "info" records
+    double seconds;                            // the rounds' wall time
     std::vector<std::string> notes;            // skipped modules, missing figures, failures
 };
 
@@ -42,11 +43,5 @@ struct TableRowData {
     std::vector<Cell> cells;
 };
 std::vector<TableRowData> collect_table(const Samples& samples);
-
-// Every benchmark name the main table and the bars refer to.
-std::vector<std::string> referenced_figures();
-// The main table's figures that should_exist expects and the run does not have.
-std::vector<std::string> missing_table_figures(const Samples& samples,
-                                               const ShouldExist& should_exist);
 
 } // namespace ctxvar::bench

@@ -3,6 +3,8 @@
 // layout is the one place that says which benchmark compares with which.
 #pragma once
 
+#include "variables.hpp"
+
 #include <string>
 #include <vector>
 
@@ -24,8 +26,5 @@ struct Section {
 
 // The main table, in the order the report prints it.
 const std::vector<Section>& report_sections();
-
-// The numbers of variables the context rows are measured at.
-inline constexpr int variable_counts[] = {1, 8, 64, 1000, 10000};
 
 } // namespace ctxvar::bench

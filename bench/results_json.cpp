@@ -38,6 +38,7 @@ void write_description(JsonWriter& json, const RunDescription& run) {
     json.key("method").begin_object();
     json.key("rounds").value(static_cast<double>(run.rounds));
     json.key("min_time_s").value(run.min_time);
+    json.key("seconds").value(run.seconds);
     json.key("statistic").value("median of the rounds; min and max over the rounds");
     json.key("interleaving")
         .value("each round runs every C++ benchmark once in a shuffled order, then every "
@@ -66,8 +67,13 @@ void write_table(JsonWriter& json, const Samples& samples) {
             json.key("column").value(d.section->columns[c + 1]);
             json.key("figure").value(d.cells[c].figure);
             write_summary(json, *d.cells[c].summary);
-            // null when ctxvar's figure is 0 (a memory row that allocated nothing)
-            json.key("baseline_over_ctxvar").value(d.cells[c].summary->median / ctxvar.median);
+            // null when either figure is 0 (a memory row that allocated nothing): no ratio
+            const double baseline = d.cells[c].summary->median;
+            if (baseline > 0 && ctxvar.median > 0) {
+                json.key("baseline_over_ctxvar").value(baseline / ctxvar.median);
+            } else {
+                json.key("baseline_over_ctxvar").null();
+            }
             json.end_object();
         }
         json.end_array();

@@ -1,6 +1,5 @@
 // The figures a benchmark run collects (per benchmark name: one time per round, and the
-// counters it reports), the median and spread every table is built from, and how a table
-// prints a number.
+// counters it reports) and the median and spread every table is built from.
 #pragma once
 
 #include <map>
@@ -48,13 +47,5 @@ struct FigureRef {
 // failed, or a counter the benchmark does not report).
 const std::vector<double>* find_values(const Samples& samples, const FigureRef& figure);
 std::optional<Summary> find_summary(const Samples& samples, const std::string& reference);
-
-// Three significant digits and never an exponent ("0.283", "2.71", "41.3", "1234"), so the
-// columns of a table read alike whatever the magnitude.
-std::string format_number(double value);
-// The spread as the report shows it: "±3.0%", "±0.4%", "±12%".
-std::string format_spread(const Summary& summary);
-// A time given in ns with the unit that keeps it short: "41.3 ns", "12.4 µs", "7.94 ms".
-std::string format_ns(double nanoseconds);
 
 } // namespace ctxvar::bench

@@ -3,6 +3,7 @@
 // restored (set_reset/<impl>/<n>, the counterpart of ContextVar's set + reset), and one
 // std::shared_ptr copy.
 #include "consume.hpp"
+#include "variables.hpp"
 
 #include <benchmark/benchmark.h>
 #include <boost/fiber/fss.hpp>
@@ -208,15 +209,16 @@ void copy_shared_ptr(benchmark::State& state) {
 }
 
 void sizes(benchmark::internal::Benchmark* b) {
-    for (long n : {1, 8, 64, 1000, 10000}) {
+    for (const int n : ctxvar::bench::variable_counts) {
         b->Arg(n);
     }
 }
 
-// glibc allows 1024 POSIX keys per process (PTHREAD_KEYS_MAX): no 10000 row.
 void pthread_sizes(benchmark::internal::Benchmark* b) {
-    for (long n : {1, 8, 64, 1000}) {
-        b->Arg(n);
+    for (const int n : ctxvar::bench::variable_counts) {
+        if (n <= ctxvar::bench::pthread_key_limit) {
+            b->Arg(n);
+        }
     }
 }
 

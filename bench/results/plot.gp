@@ -1,22 +1,22 @@
 # Written by ctxvar_bench (./dev bench): run `gnuplot plot.gp` here to redraw get_set.svg.
-# Medians in ns of 5 interleaved rounds, 2026-11-22 06:43 UTC.
+# Medians in ns of 5 interleaved rounds, 2026-11-22 06:55 UTC.
 $get << EOD
-1 1.15 9.06 0.461 24.9
-8 1.14 10.2 0.317 20.0
-64 1.18 12.0 0.320 21.2
-1000 1.13 15.6 0.399 20.6
-10000 1.20 15.2 0.292 22.1
+1 1.16 8.97 0.286 21.6
+8 1.16 9.91 0.285 21.0
+64 1.22 11.4 0.320 20.9
+1000 1.35 13.6 0.304 20.0
+10000 1.18 16.7 0.288 22.6
 EOD
 $set_reset << EOD
-1 33.5 92.8 1.78 157
-8 31.8 100 1.67 263
-64 42.2 114 1.84 276
-1000 50.4 121 1.62 406
-10000 50.4 159 1.67 435
+1 28.2 84.5 1.62 151
+8 31.3 102 1.67 203
+64 37.5 116 1.75 269
+1000 50.5 158 1.61 392
+10000 60.4 176 1.68 497
 EOD
 set terminal svg size 1000,440 dynamic font 'sans,12' background '#ffffff'
 set output 'get_set.svg'
-set multiplot layout 1,2 title 'AMD EPYC, 2 cores; g++ 12.2.0 -O2 -std=c++20 -DNDEBUG; 2026-11-22 06:43 UTC' font ',11' noenhanced
+set multiplot layout 1,2 title 'AMD EPYC, 2 cores; g++ 12.2.0 -O2 -std=c++20 -DNDEBUG; 2026-11-22 06:55 UTC' font ',11' noenhanced
 set logscale xy
 set xrange [0.7:14000]
 set xtics ('1' 1, '8' 8, '64' 64, '1000' 1000, '10000' 10000)

@@ -3,6 +3,7 @@
 // comparisons. The expected texts are worked out by hand from the formats' rules (three
 // significant digits, one decimal of spread below 10%, widths in characters), not copied from
 // what the code prints.
+#include "../../bench/formats.hpp"
 #include "../../bench/json_writer.hpp"
 #include "../../bench/ratios.hpp"
 #include "../../bench/samples.hpp"
