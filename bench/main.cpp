@@ -182,7 +182,7 @@ int run(int argc, char** argv) {
 
     // The machine is read first: a surprise there must not cost a finished run.
     RunDescription description{describe_machine(), options.rounds, min_time, {}, 0, {}};
-    PythonBaseline python(options.python, options.python_script, min_time);
+    PythonBaseline python(options.python, options.python_script, min_time, filter_selects);
     const bool with_python = !options.python.empty() && selects_python(referenced_figures());
     MedianReporter reporter(console);
     Samples python_samples;

@@ -119,6 +119,7 @@ void write_plot_script(const std::string& path, const Samples& samples, const Ru
     write_panel(out, "get", "get: read one variable", samples);
     write_panel(out, "set_reset", "set + reset of one variable", samples);
     out << "unset multiplot\n";
+    out.close(); // a buffered write that fails (a full disk) fails here
     if (!out) {
         throw std::runtime_error("cannot write " + path);
     }

@@ -5,8 +5,6 @@
 //   value <name> <counter> <x>   a counter (bytes per variable, ...)
 #include "python_baseline.hpp"
 
-#include "filter.hpp"
-
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -40,8 +38,10 @@ bool is_python_figure(const std::string& benchmark_name) {
     return benchmark_name.starts_with("cpython/");
 }
 
-PythonBaseline::PythonBaseline(std::string interpreter, std::string script, double min_time)
-    : interpreter_(std::move(interpreter)), script_(std::move(script)), min_time_(min_time) {}
+PythonBaseline::PythonBaseline(std::string interpreter, std::string script, double min_time,
+                               Keep keep)
+    : interpreter_(std::move(interpreter)), script_(std::move(script)), min_time_(min_time),
+      keep_(std::move(keep)) {}
 
 bool PythonBaseline::should_exist(const std::string& benchmark_name) const {
     if (!ran_ || failed_) {
@@ -114,13 +114,13 @@ void PythonBaseline::parse_line(const std::string& line, Samples& samples) {
     double value = 0;
     std::string counter;
     if (kind == "time" && is_python_figure(name) && in >> value) {
-        if (filter_selects(name)) {
+        if (keep_(name)) {
             samples[name].times_ns.push_back(value);
         }
         return;
     }
     if (kind == "value" && is_python_figure(name) && in >> counter >> value) {
-        if (filter_selects(name)) {
+        if (keep_(name)) {
             samples[name].counters[counter].push_back(value);
         }
         return;

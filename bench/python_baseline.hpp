@@ -4,6 +4,7 @@
 
 #include "samples.hpp"
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -13,14 +14,16 @@ namespace ctxvar::bench {
 
 class PythonBaseline {
   public:
+    // Which of the script's rows to keep (ctxvar_bench keeps those its filter selects).
+    using Keep = std::function<bool(const std::string& name)>;
+
     // interpreter: e.g. "/usr/bin/python3"; script: the path of cpython_bench.py; min_time:
     // the seconds each row is timed for (the script's --min-time).
-    PythonBaseline(std::string interpreter, std::string script, double min_time);
+    PythonBaseline(std::string interpreter, std::string script, double min_time, Keep keep);
 
-    // Runs one round of every Python row and adds the figures to samples (keeping only the
-    // rows the benchmark filter selects). After a failure (no interpreter, the script exits
-    // non-zero or prints what it must not), later rounds are skipped: failed() turns true
-    // and the notes say why.
+    // Runs one round of every Python row and adds the figures to samples (those keep keeps). After
+    // a failure (no interpreter, the script exits non-zero or prints what it must not), later
+    // rounds are skipped: failed() turns true and the notes say why.
     void run_round(Samples& samples, unsigned seed);
 
     bool failed() const { return failed_; }
@@ -41,6 +44,7 @@ class PythonBaseline {
     std::string interpreter_;
     std::string script_;
     double min_time_;
+    Keep keep_;
     bool failed_ = false;
     bool ran_ = false;
     std::map<std::string, std::string> info_;
