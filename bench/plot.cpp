@@ -91,7 +91,10 @@ void write_panel(std::ostream& out, const char* operation, const char* title,
 } // namespace
 
 void write_plot_script(const std::string& path, const Samples& samples, const RunDescription& run) {
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    // A bare file name has no directory to create.
+    if (const auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) {
+        std::filesystem::create_directories(dir);
+    }
     std::ofstream out(path, std::ios::trunc);
     if (!out) {
         throw std::runtime_error("cannot write " + path);

@@ -131,7 +131,10 @@ void write_benchmarks(JsonWriter& json, const Samples& samples) {
 
 void write_results_json(const std::string& path, const Samples& samples,
                         const std::vector<Verdict>& verdicts, const RunDescription& run) {
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    // A bare file name has no directory to create.
+    if (const auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) {
+        std::filesystem::create_directories(dir);
+    }
     std::ofstream file(path, std::ios::trunc);
     if (!file) {
         throw std::runtime_error("cannot write " + path);

@@ -817,6 +817,27 @@ sys.exit(1 if failures else 0)
                         std::runtime_error);
     }
 
+    // A bare file name ("latest.json", in the current directory) has an empty parent_path(),
+    // and std::filesystem::create_directories("") throws: the writers create a parent only when
+    // there is one.
+    TEST_CASE("write_results_json, write_plot_script: a bare file name in the current directory") {
+        const TempDir dir;
+        {
+            // In the temporary directory for the two writes, back where it was whatever happens.
+            struct InDirectory {
+                fs::path before = fs::current_path();
+                explicit InDirectory(const fs::path& to) { fs::current_path(to); }
+                InDirectory(const InDirectory&) = delete;
+                InDirectory& operator=(const InDirectory&) = delete;
+                ~InDirectory() { fs::current_path(before); }
+            } in_dir(dir.path());
+            CHECK_NOTHROW(ctxvar::bench::write_results_json("latest.json", {}, {}, test_run()));
+            CHECK_NOTHROW(ctxvar::bench::write_plot_script("plot.gp", {}, test_run()));
+        }
+        CHECK(fs::is_regular_file(dir / "latest.json"));
+        CHECK(fs::is_regular_file(dir / "plot.gp"));
+    }
+
     // --- the Python side -------------------------------------------------------------------------
 
     TEST_CASE("PythonBaseline: info, skip, time and value records over two rounds") {
