@@ -1,0 +1,84 @@
+// What the three runtimes share around Boost.Asio: the options, the listening sockets, the open
+// connections (closed all at once on SIGINT or SIGTERM, so that every flow ends and the server
+// can show that nothing is left), and the one line that says where the server listens.
+#pragma once
+
+#include "stats.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace server {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct Options {
+    unsigned short port = 8080; // 0: any free port (the first line says which)
+    std::string runtime = "fiber";
+    int threads = 1;
+    bool explicit_view = false; // --explicit: the view without ctxvar, the baseline
+};
+
+// The sockets of the open connections of one io_context. Used from the thread that runs it
+// only, so no two threads ever touch a socket at once.
+class Sockets {
+  public:
+    Sockets() = default;
+    Sockets(const Sockets&) = delete;
+    Sockets& operator=(const Sockets&) = delete;
+
+    tcp::socket& adopt(tcp::socket socket);
+    void forget(tcp::socket& socket); // closes and destroys it
+    void close_all();                 // pending operations end with operation_aborted
+    bool empty() const { return open_.empty(); }
+
+  private:
+    struct Open {
+        std::unique_ptr<tcp::socket> socket;
+        OpenConnection counted;
+    };
+    std::unordered_map<tcp::socket*, Open> open_;
+};
+
+// An acceptor on 127.0.0.1:port. With reuse_port several acceptors (one per io_context) share
+// the port and the kernel spreads the connections over them.
+tcp::acceptor listen(asio::io_context& io, unsigned short port, bool reuse_port);
+
+// Prints "listening on 127.0.0.1:PORT runtime=... threads=N mode=context|explicit" to stdout.
+void announce(unsigned short port, const Options& options);
+
+// Calls `stop` (on io's thread) at the first SIGINT or SIGTERM.
+std::unique_ptr<asio::signal_set> on_stop_signal(asio::io_context& io, std::function<void()> stop);
+
+// Makes options.threads PerThread servers (the first binds options.port; the others share the
+// port it got), says where they listen, runs each one's run() on a thread of its own (the first
+// on this one) and returns when they all have.
+template <class PerThread>
+void run_per_thread(const Options& options) {
+    std::vector<std::unique_ptr<PerThread>> servers;
+    servers.push_back(std::make_unique<PerThread>(options.port));
+    const unsigned short port = servers.front()->port();
+    for (int i = 1; i < options.threads; ++i) {
+        servers.push_back(std::make_unique<PerThread>(port));
+    }
+    announce(port, options);
+    std::vector<std::thread> others;
+    for (std::size_t i = 1; i < servers.size(); ++i) {
+        others.emplace_back([&server = *servers[i]] { server.run(); });
+    }
+    servers.front()->run();
+    for (std::thread& other : others) {
+        other.join();
+    }
+}
+
+} // namespace server
