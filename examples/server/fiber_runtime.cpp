@@ -189,17 +189,24 @@ class FiberServer {
 
     // The next connection's socket (adopted by sockets_), or nullptr once the acceptor closed.
     tcp::socket* accept() {
-        tcp::socket* accepted = nullptr;
-        io_.suspend([&](auto resume) {
-            acceptor_.async_accept(
-                [&, resume = std::move(resume)](error_code error, tcp::socket socket) mutable {
-                    if (!error) {
-                        accepted = &sockets_.adopt(std::move(socket));
-                    }
-                    resume();
-                });
-        });
-        return accepted;
+        for (;;) {
+            tcp::socket* accepted = nullptr;
+            bool closed = false;
+            io_.suspend([&](auto resume) {
+                acceptor_.async_accept(
+                    [&, resume = std::move(resume)](error_code error, tcp::socket socket) mutable {
+                        closed = !acceptor_.is_open();
+                        if (!error && !closed) {
+                            accepted = &sockets_.adopt(std::move(socket));
+                        }
+                        resume();
+                    });
+            });
+            if (accepted != nullptr || closed) {
+                return accepted;
+            }
+            // A connection that failed before it was accepted, or out of files: go on.
+        }
     }
 
     const int threads_;

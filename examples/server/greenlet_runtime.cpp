@@ -38,6 +38,12 @@ class Hub {
     // From the thread's main greenlet: runs the io_context in the hub until it has no work.
     void run() { greenlet_->switch_to(); }
 
+    // A greenlet whose parent is the hub, not started yet.
+    template <class F>
+    std::shared_ptr<Greenlet> create(F&& fn) {
+        return Greenlet::create(std::allocator_arg, stacks_, std::forward<F>(fn), greenlet_);
+    }
+
     // Starts `greenlet` (its parent must be the hub) on the hub's next turn.
     void start(std::shared_ptr<Greenlet> greenlet) {
         asio::post(io_, [greenlet = std::move(greenlet)] { greenlet->switch_to(); });
@@ -67,6 +73,10 @@ class Hub {
   private:
     asio::io_context& io_;
     std::shared_ptr<Greenlet> greenlet_;
+    // Room for a stack per connection and one per child: under 256 connections up to 512
+    // greenlets live at once, and the default pool (64 kept) would unmap and map stacks anew.
+    ctxvar::fibers::StackAllocator stacks_ =
+        ctxvar::fibers::PooledStackAllocator(ctxvar::fibers::default_stack_size, 1024);
 };
 
 class GreenletStream {
@@ -109,21 +119,19 @@ Response serve_view(Hub& hub, Request& incoming) {
     View view(incoming);
     std::string child_saw;
     std::exception_ptr child_failed;
-    auto child = Greenlet::create(
-        [&, job = view.child_job(), delay = view.child_delay_ms(),
-         parent = Greenlet::current()](std::any) {
-            try {
-                hub.yield();
-                if (delay > 0) {
-                    hub.sleep(std::chrono::milliseconds(delay));
-                }
-                child_saw = job();
-            } catch (...) {
-                child_failed = std::current_exception();
+    auto child = hub.create([&, job = view.child_job(), delay = view.child_delay_ms(),
+                             parent = Greenlet::current()](std::any) {
+        try {
+            hub.yield();
+            if (delay > 0) {
+                hub.sleep(std::chrono::milliseconds(delay));
             }
-            hub.start(parent); // the parent waits in the hub
-        },
-        hub.greenlet());
+            child_saw = job();
+        } catch (...) {
+            child_failed = std::current_exception();
+        }
+        hub.start(parent); // the parent waits in the hub
+    });
     if constexpr (View::through_context) {
         child->set_context(ctxvar::copy_context());
     }
@@ -145,7 +153,7 @@ class GreenletThread {
 
     void run() {
         Hub hub(io_);
-        auto accepting = Greenlet::create([&](std::any) { accept_all(hub); }, hub.greenlet());
+        auto accepting = hub.create([&](std::any) { accept_all(hub); });
         hub.start(accepting);
         hub.run();
     }
@@ -175,14 +183,11 @@ class GreenletThread {
                 continue; // a connection that failed before it was accepted, or out of files
             }
             tcp::socket& socket = sockets_.adopt(std::move(*accepted));
-            auto connection = Greenlet::create(
-                [this, &hub, &socket](std::any) {
-                    GreenletStream stream(hub, socket);
-                    serve_connection(stream,
-                                     [&hub](Request& r) { return serve_view<View>(hub, r); });
-                    sockets_.forget(socket);
-                },
-                hub.greenlet());
+            auto connection = hub.create([this, &hub, &socket](std::any) {
+                GreenletStream stream(hub, socket);
+                serve_connection(stream, [&hub](Request& r) { return serve_view<View>(hub, r); });
+                sockets_.forget(socket);
+            });
             if constexpr (View::through_context) {
                 connection->set_context(ctxvar::Context{});
             }

@@ -82,7 +82,7 @@ std::string parse_request_line(std::string_view line, Request& request) {
     }
     if (target.empty() || target.front() != '/' ||
         std::any_of(target.begin(), target.end(),
-                    [](char c) { return c == ' ' || is_control(c); })) {
+                    [](char c) { return c == ' ' || c == '\t' || is_control(c); })) {
         return "the target is not an absolute path";
     }
     if (version != "HTTP/1.1" && version != "HTTP/1.0") {
@@ -118,15 +118,37 @@ std::string parse_header_line(std::string_view line, Request& request) {
     return {};
 }
 
+// Whether a Connection header lists `option` (Connection is a comma-separated list, and may
+// come more than once).
+bool connection_has(const Request& request, std::string_view option) {
+    for (const auto& [name, value] : request.headers) {
+        if (!iequal(name, "Connection")) {
+            continue;
+        }
+        std::string_view rest = value;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            if (iequal(trim(rest.substr(0, comma)), option)) {
+                return true;
+            }
+            rest = comma == rest.npos ? std::string_view{} : rest.substr(comma + 1);
+        }
+    }
+    return false;
+}
+
 bool keep_alive(const Request& request) {
-    const std::string* connection = request.header("Connection");
-    if (connection != nullptr && iequal(*connection, "close")) {
+    if (connection_has(request, "close")) {
         return false;
     }
-    if (request.minor_version == 0) {
-        return connection != nullptr && iequal(*connection, "keep-alive");
-    }
-    return true;
+    return request.minor_version == 1 || connection_has(request, "keep-alive");
+}
+
+// Whether a header line that could not be read names a framing header: then where the body
+// ends is unknown, and so is where the next request starts.
+bool names_framing(std::string_view line) {
+    const std::string_view name = trim(line.substr(0, line.find(':')));
+    return iequal(name, "Content-Length") || iequal(name, "Transfer-Encoding");
 }
 
 } // namespace
@@ -200,6 +222,9 @@ Parsed parse_request(std::string_view buffer) {
         std::string wrong = first          ? parse_request_line(line, request)
                             : line.empty() ? "an empty header line"
                                            : parse_header_line(line, request);
+        if (!first && !wrong.empty() && names_framing(line)) {
+            content_length_bad = true; // closes the connection: the framing is unknown
+        }
         first = false;
         if (problem.empty()) {
             problem = std::move(wrong);
