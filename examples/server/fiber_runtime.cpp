@@ -11,7 +11,6 @@
 #include <ctxvar/fibers/stack.hpp>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/fiber/algo/work_stealing.hpp>
 #include <boost/fiber/all.hpp>
 
@@ -56,42 +55,6 @@ class IoThread {
     asio::io_context io_{1};
     asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
     std::thread thread_;
-};
-
-// A connection's socket, seen from its fiber.
-class FiberStream {
-  public:
-    FiberStream(IoThread& io, tcp::socket& socket) : io_(io), socket_(socket) {}
-
-    std::size_t read_some(std::span<char> space) {
-        error_code error;
-        std::size_t bytes = 0;
-        io_.suspend([&](auto resume) {
-            socket_.async_read_some(
-                asio::buffer(space.data(), space.size()),
-                [&, resume = std::move(resume)](error_code e, std::size_t n) mutable {
-                    error = e;
-                    bytes = n;
-                    resume();
-                });
-        });
-        return error ? 0 : bytes;
-    }
-    bool write(const std::string& bytes) {
-        error_code error;
-        io_.suspend([&](auto resume) {
-            asio::async_write(socket_, asio::buffer(bytes),
-                              [&, resume = std::move(resume)](error_code e, std::size_t) mutable {
-                                  error = e;
-                                  resume();
-                              });
-        });
-        return !error;
-    }
-
-  private:
-    IoThread& io_;
-    tcp::socket& socket_;
 };
 
 // The fibers' stacks: guarded, mmap()ed, and kept for reuse when a fiber ends (on any thread),
@@ -172,7 +135,7 @@ class FiberServer {
                 ++live_;
             }
             bf::fiber(std::allocator_arg, fiber_stacks(), [this, socket] {
-                FiberStream stream(io_, *socket);
+                BlockingStream stream(io_, *socket);
                 serve_connection(stream, serve_view<View>);
                 io_.suspend([&](auto resume) { // closed and destroyed where it lives
                     sockets_.forget(*socket);

@@ -12,7 +12,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 
 #include <any>
 #include <chrono>
@@ -77,39 +76,6 @@ class Hub {
     // greenlets live at once, and the default pool (64 kept) would unmap and map stacks anew.
     ctxvar::fibers::StackAllocator stacks_ =
         ctxvar::fibers::PooledStackAllocator(ctxvar::fibers::default_stack_size, 1024);
-};
-
-class GreenletStream {
-  public:
-    GreenletStream(Hub& hub, tcp::socket& socket) : hub_(hub), socket_(socket) {}
-
-    std::size_t read_some(std::span<char> space) {
-        error_code error;
-        std::size_t bytes = 0;
-        hub_.suspend([&](auto resume) {
-            socket_.async_read_some(asio::buffer(space.data(), space.size()),
-                                    [&, resume](error_code e, std::size_t n) {
-                                        error = e;
-                                        bytes = n;
-                                        resume();
-                                    });
-        });
-        return error ? 0 : bytes;
-    }
-    bool write(const std::string& bytes) {
-        error_code error;
-        hub_.suspend([&](auto resume) {
-            asio::async_write(socket_, asio::buffer(bytes), [&, resume](error_code e, std::size_t) {
-                error = e;
-                resume();
-            });
-        });
-        return !error;
-    }
-
-  private:
-    Hub& hub_;
-    tcp::socket& socket_;
 };
 
 // The view, its child a greenlet of its own in a copy of this greenlet's context; this one
@@ -184,7 +150,7 @@ class GreenletThread {
             }
             tcp::socket& socket = sockets_.adopt(std::move(*accepted));
             auto connection = hub.create([this, &hub, &socket](std::any) {
-                GreenletStream stream(hub, socket);
+                BlockingStream stream(hub, socket);
                 serve_connection(stream, [&hub](Request& r) { return serve_view<View>(hub, r); });
                 sockets_.forget(socket);
             });

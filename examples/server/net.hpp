@@ -8,9 +8,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/write.hpp>
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -47,6 +49,48 @@ class Sockets {
         OpenConnection counted;
     };
     std::unordered_map<tcp::socket*, Open> open_;
+};
+
+// A connection's socket seen from a flow that blocks (a fiber, a greenlet), for
+// serve_connection: suspender.suspend(initiate) runs initiate(resume) and returns once a
+// completion handler has called resume().
+template <class Suspender>
+class BlockingStream {
+  public:
+    BlockingStream(Suspender& suspender, tcp::socket& socket)
+        : suspender_(suspender), socket_(socket) {}
+
+    // The bytes read; 0 at the end of the stream or on an error.
+    std::size_t read_some(std::span<char> space) {
+        boost::system::error_code error;
+        std::size_t bytes = 0;
+        suspender_.suspend([&](auto resume) {
+            socket_.async_read_some(asio::buffer(space.data(), space.size()),
+                                    [&, resume = std::move(resume)](boost::system::error_code e,
+                                                                    std::size_t n) mutable {
+                                        error = e;
+                                        bytes = n;
+                                        resume();
+                                    });
+        });
+        return error ? 0 : bytes;
+    }
+    bool write(const std::string& bytes) {
+        boost::system::error_code error;
+        suspender_.suspend([&](auto resume) {
+            asio::async_write(
+                socket_, asio::buffer(bytes),
+                [&, resume = std::move(resume)](boost::system::error_code e, std::size_t) mutable {
+                    error = e;
+                    resume();
+                });
+        });
+        return !error;
+    }
+
+  private:
+    Suspender& suspender_;
+    tcp::socket& socket_;
 };
 
 // An acceptor on 127.0.0.1:port. With reuse_port several acceptors (one per io_context) share

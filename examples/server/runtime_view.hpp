@@ -15,15 +15,6 @@
 
 namespace server {
 
-// Counts one request in flight for as long as it lives.
-class InFlight {
-  public:
-    InFlight() noexcept { ++Stats::requests_in_flight; }
-    InFlight(const InFlight&) = delete;
-    InFlight& operator=(const InFlight&) = delete;
-    ~InFlight() { --Stats::requests_in_flight; }
-};
-
 // The view through ctxvar: what Flask's wsgi_app does around a view (set the request id, push
 // the request, clean up with the LocalManager after), then hello_begin / hello_child /
 // hello_end, which take no parameters.

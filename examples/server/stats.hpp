@@ -20,13 +20,16 @@ struct Stats {
     static bool clean();
 };
 
-// Counts one open connection for as long as it lives.
-class OpenConnection {
+// Adds one to *counter for as long as it lives: an open connection, a request in flight.
+template <std::atomic<long>* counter>
+class CountedWhileAlive {
   public:
-    OpenConnection() noexcept { ++Stats::connections_open; }
-    OpenConnection(const OpenConnection&) = delete;
-    OpenConnection& operator=(const OpenConnection&) = delete;
-    ~OpenConnection() { --Stats::connections_open; }
+    CountedWhileAlive() noexcept { ++*counter; }
+    CountedWhileAlive(const CountedWhileAlive&) = delete;
+    CountedWhileAlive& operator=(const CountedWhileAlive&) = delete;
+    ~CountedWhileAlive() { --*counter; }
 };
+using OpenConnection = CountedWhileAlive<&Stats::connections_open>;
+using InFlight = CountedWhileAlive<&Stats::requests_in_flight>;
 
 } // namespace server
