@@ -115,7 +115,7 @@ class Conn:
                 raise CheckFailed("%s: %s" % (what, e)) from None
             raise
 
-    def _read_response(self):
+    def _read_response(self, head_only=False):
         deadline = time.monotonic() + self.timeout
         while b"\r\n\r\n" not in self.buf:
             if len(self.buf) > MAX_HEAD:
@@ -143,7 +143,9 @@ class Conn:
             raise CheckFailed("response uses Transfer-Encoding (not expected): %s" % show(self.buf[:body_start]))
         if resp.header_count("Content-Length") > 1:
             raise CheckFailed("response has several Content-Length headers: %s" % show(self.buf[:body_start]))
-        if length is not None:
+        if head_only:  # the answer to a HEAD: no body, whatever Content-Length says
+            total = body_start
+        elif length is not None:
             if not re.fullmatch(r"\d{1,9}", length):
                 raise CheckFailed("bad Content-Length %r" % length)
             total = body_start + int(length)
@@ -428,6 +430,19 @@ def check_header_too_large(addr):
             raise CheckFailed("the connection stayed open %.0f s after the 431" % TIMEOUT)
 
 
+def check_head(addr):
+    # HEAD gets GET's headers (Content-Length of the body it would have) and no body; the GET
+    # sent right behind it on the same connection is answered as the next response.
+    ids = [unique("head"), unique("afterhead")]
+    with Conn(addr) as c:
+        c.send(request("/head", ids[0], method="HEAD") + request("/after", ids[1]))
+        resp = c._read_response(head_only=True)
+        expect_status(resp, (200,), "HEAD")
+        if resp.header("X-Request-Id") != ids[0] or resp.header("Content-Length") != str(len("hello /head\n")):
+            raise CheckFailed("HEAD: headers %r" % (resp.headers,))
+        read_hello(c, ids[1], "/after", "the GET after a HEAD")
+
+
 def check_request_with_body(addr):
     # A Content-Length body is consumed, and the next request on the connection works.
     ids = [unique("body"), unique("afterbody")]
@@ -543,6 +558,7 @@ CHECKS = [
     ("request_id_header_case", check_request_id_header_case),
     ("request_id_128", check_request_id_128),
     ("request_with_body", check_request_with_body),
+    ("head", check_head),
     ("transfer_encoding_chunked", check_transfer_encoding_chunked),
     ("invalid_content_length", check_invalid_content_length),
     ("header_too_large", check_header_too_large),

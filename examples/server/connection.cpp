@@ -53,8 +53,9 @@ Response internal_error(const std::exception_ptr& error) {
 }
 
 void settle(Response& response, const Parsed& parsed) {
-    if (parsed.kind == Parsed::complete && !parsed.request.keep_alive) {
-        response.close = true;
+    if (parsed.kind == Parsed::complete) {
+        response.close = response.close || !parsed.request.keep_alive;
+        response.omit_body = parsed.request.method == "HEAD";
     }
     if (response.status >= 400) {
         ++Stats::bad_requests;

@@ -60,7 +60,7 @@ void serve_connection(Stream& stream, ServeView&& serve_view) {
         if (!response) {
             try {
                 response = serve_view(parsed.request);
-            } catch (...) {
+            } catch (const std::exception&) { // others (GreenletExit) end the flow
                 response = internal_error(std::current_exception());
             }
         }

@@ -97,30 +97,34 @@ BasicTask<Response, Switching> serve_view(IoExecutor executor, Request& incoming
 // serve_connection (connection.hpp) with co_await.
 template <class View, bool Switching = View::through_context>
 BasicTask<void, Switching> serve(IoExecutor executor, Sockets& sockets, tcp::socket& socket) {
-    Connection connection;
-    for (;;) {
-        Parsed parsed = connection.next();
-        if (parsed.kind == Parsed::need_more) {
-            const std::size_t bytes =
-                co_await read_some<Switching>(socket, connection.read_space());
-            if (bytes == 0) {
+    try {
+        Connection connection;
+        for (;;) {
+            Parsed parsed = connection.next();
+            if (parsed.kind == Parsed::need_more) {
+                const std::size_t bytes =
+                    co_await read_some<Switching>(socket, connection.read_space());
+                if (bytes == 0) {
+                    break;
+                }
+                connection.received(bytes);
+                continue;
+            }
+            std::optional<Response> response = answer_first(parsed);
+            if (!response) {
+                try {
+                    response = co_await serve_view<View>(executor, parsed.request);
+                } catch (const std::exception&) {
+                    response = internal_error(std::current_exception());
+                }
+            }
+            settle(*response, parsed);
+            if (!co_await write<Switching>(socket, response->serialize()) || response->close) {
                 break;
             }
-            connection.received(bytes);
-            continue;
         }
-        std::optional<Response> response = answer_first(parsed);
-        if (!response) {
-            try {
-                response = co_await serve_view<View>(executor, parsed.request);
-            } catch (...) {
-                response = internal_error(std::current_exception());
-            }
-        }
-        settle(*response, parsed);
-        if (!co_await write<Switching>(socket, response->serialize()) || response->close) {
-            break;
-        }
+    } catch (const std::exception& e) { // out of memory: the connection ends, the server goes on
+        log(std::string("connection ended: ") + e.what());
     }
     sockets.forget(socket);
 }
@@ -161,8 +165,11 @@ class CoroutineThread {
             if (!acceptor_.is_open()) {
                 co_return;
             }
-            if (error) {
-                continue; // a connection that failed before it was accepted, or out of files
+            if (error) { // a connection that failed before it was accepted, or out of files:
+                asio::steady_timer pause(io_, std::chrono::milliseconds(10)); // not a busy loop
+                co_await Suspend{
+                    [&](auto resume) { pause.async_wait([resume](error_code) { resume(); }); }};
+                continue;
             }
             tcp::socket& socket = sockets_.adopt(std::move(*accepted));
             // Detached (the handle is dropped). A copy of this task's context, which holds

@@ -135,8 +135,12 @@ class FiberServer {
                 ++live_;
             }
             bf::fiber(std::allocator_arg, fiber_stacks(), [this, socket] {
-                BlockingStream stream(io_, *socket);
-                serve_connection(stream, serve_view<View>);
+                try {
+                    BlockingStream stream(io_, *socket);
+                    serve_connection(stream, serve_view<View>);
+                } catch (const std::exception& e) { // out of memory: the others go on
+                    log(std::string("connection ended: ") + e.what());
+                }
                 io_.suspend([&](auto resume) { // closed and destroyed where it lives
                     sockets_.forget(*socket);
                     resume();
@@ -178,7 +182,9 @@ class FiberServer {
             if (accepted != nullptr || closed) {
                 return accepted;
             }
-            // A connection that failed before it was accepted, or out of files: go on.
+            // A connection that failed before it was accepted, or out of files: go on, after a
+            // pause (the listening socket stays readable while the process is out of files).
+            boost::this_fiber::sleep_for(std::chrono::milliseconds(10));
         }
     }
 

@@ -145,13 +145,19 @@ class GreenletThread {
             if (!acceptor_.is_open()) {
                 return;
             }
-            if (error) {
-                continue; // a connection that failed before it was accepted, or out of files
+            if (error) { // a connection that failed before it was accepted, or out of files:
+                hub.sleep(std::chrono::milliseconds(10)); // not a busy loop
+                continue;
             }
             tcp::socket& socket = sockets_.adopt(std::move(*accepted));
             auto connection = hub.create([this, &hub, &socket](std::any) {
-                BlockingStream stream(hub, socket);
-                serve_connection(stream, [&hub](Request& r) { return serve_view<View>(hub, r); });
+                try {
+                    BlockingStream stream(hub, socket);
+                    serve_connection(stream,
+                                     [&hub](Request& r) { return serve_view<View>(hub, r); });
+                } catch (const std::exception& e) { // out of memory: the others go on
+                    log(std::string("connection ended: ") + e.what());
+                }
                 sockets_.forget(socket);
             });
             if constexpr (View::through_context) {

@@ -192,11 +192,25 @@ std::string Response::serialize() const {
     }
     out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
     out.append(close ? "Connection: close\r\n" : "Connection: keep-alive\r\n");
-    out.append("\r\n").append(body);
+    out.append("\r\n");
+    if (!omit_body) {
+        out.append(body);
+    }
     return out;
 }
 
 Parsed parse_request(std::string_view buffer) {
+    // Empty lines before a request line are skipped (RFC 9112, 2.2): some clients send a CRLF
+    // after a body.
+    std::size_t skipped = 0;
+    while (buffer.substr(skipped, 2) == "\r\n") {
+        skipped += 2;
+    }
+    if (skipped > 0) {
+        Parsed parsed = parse_request(buffer.substr(skipped));
+        parsed.consumed += skipped;
+        return parsed;
+    }
     const auto end = buffer.find("\r\n\r\n");
     if (end == buffer.npos || end + 4 > max_header_bytes) {
         if (end == buffer.npos && buffer.size() < max_header_bytes) {

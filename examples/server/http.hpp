@@ -32,7 +32,8 @@ struct Response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    bool close = false; // the connection closes after this response
+    bool close = false;     // the connection closes after this response
+    bool omit_body = false; // the answer to a HEAD: Content-Length says the body's size only
 
     // A response with a text/plain body that says why.
     static Response error(int status, std::string why, bool close);

@@ -46,9 +46,19 @@ class ContextView {
         }
         Scope(const Scope&) = delete;
         Scope& operator=(const Scope&) = delete;
+        // Never throws: a failure (out of memory) is logged, and the connection's next
+        // request would show it (its counter would not start from 0).
         ~Scope() {
-            locals.cleanup();
-            request_id.reset(token_);
+            try {
+                locals.cleanup();
+            } catch (const std::exception& e) {
+                log(std::string("cleanup failed: ") + e.what());
+            }
+            try {
+                request_id.reset(token_);
+            } catch (const std::exception& e) {
+                log(std::string("reset failed: ") + e.what());
+            }
         }
 
       private:

@@ -826,4 +826,34 @@ TEST_SUITE("server_http") {
                                              "\r\n"
                                              "Transfer-Encoding is not supported\n");
     }
+
+    TEST_CASE("empty lines before a request line are skipped and counted as consumed") {
+        const std::string first = "POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi";
+        const std::string second = "\r\n\r\nGET /next HTTP/1.1\r\n\r\n";
+        const std::string stream = first + second;
+        const Parsed a = parse_request(stream);
+        REQUIRE(a.kind == Parsed::complete);
+        CHECK(a.consumed == first.size());
+        const Parsed b = parse_request(std::string_view(stream).substr(a.consumed));
+        REQUIRE(b.kind == Parsed::complete);
+        CHECK(b.request.path == "/next");
+        CHECK(b.consumed == second.size());
+
+        const Parsed only_crlf = parse_request("\r\n\r\n");
+        CHECK(only_crlf.kind == Parsed::need_more);
+        CHECK(only_crlf.consumed == 4);
+        const Parsed half = parse_request("\r\nGET / HT");
+        CHECK(half.kind == Parsed::need_more);
+        CHECK(half.consumed == 2);
+    }
+
+    TEST_CASE("a response that omits its body keeps the body's Content-Length") {
+        Response response;
+        response.body = "hello\n";
+        response.omit_body = true;
+        CHECK(response.serialize() == "HTTP/1.1 200 OK\r\n"
+                                      "Content-Length: 6\r\n"
+                                      "Connection: keep-alive\r\n"
+                                      "\r\n");
+    }
 }
