@@ -9,13 +9,17 @@ namespace server {
 
 namespace {
 constexpr std::size_t read_size = 4096;
-}
+constexpr std::size_t max_kept_bytes = 64 * 1024;
+} // namespace
 
 Parsed Connection::next() {
     Parsed parsed = parse_request(std::string_view(buffer_).substr(begin_, end_ - begin_));
     begin_ += parsed.consumed;
     if (begin_ == end_) {
         begin_ = end_ = 0;
+        if (buffer_.size() > max_kept_bytes) {
+            std::string().swap(buffer_); // a large body's room goes back, not kept per connection
+        }
     }
     return parsed;
 }

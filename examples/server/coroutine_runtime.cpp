@@ -134,8 +134,9 @@ class CoroutineThread {
     static constexpr bool switching = View::through_context;
 
   public:
-    explicit CoroutineThread(unsigned short port)
-        : acceptor_(listen(io_, port, true)), signals_(on_stop_signal(io_, [this] { stop(); })) {}
+    CoroutineThread(unsigned short port, bool share_port)
+        : acceptor_(listen(io_, port, share_port)),
+          signals_(on_stop_signal(io_, [this] { stop(); })) {}
 
     unsigned short port() const { return acceptor_.local_endpoint().port(); }
 

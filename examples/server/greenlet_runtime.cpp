@@ -112,8 +112,9 @@ Response serve_view(Hub& hub, Request& incoming) {
 template <class View>
 class GreenletThread {
   public:
-    explicit GreenletThread(unsigned short port)
-        : acceptor_(listen(io_, port, true)), signals_(on_stop_signal(io_, [this] { stop(); })) {}
+    GreenletThread(unsigned short port, bool share_port)
+        : acceptor_(listen(io_, port, share_port)),
+          signals_(on_stop_signal(io_, [this] { stop(); })) {}
 
     unsigned short port() const { return acceptor_.local_endpoint().port(); }
 

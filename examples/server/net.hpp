@@ -103,16 +103,19 @@ void announce(unsigned short port, const Options& options);
 // Calls `stop` (on io's thread) at the first SIGINT or SIGTERM.
 std::unique_ptr<asio::signal_set> on_stop_signal(asio::io_context& io, std::function<void()> stop);
 
-// Makes options.threads PerThread servers (the first binds options.port; the others share the
-// port it got), says where they listen, runs each one's run() on a thread of its own (the first
-// on this one) and returns when they all have.
+// Makes options.threads PerThread servers, each constructed from (port, share_port) (the first
+// binds options.port; the others share the port it got), says where they listen, runs each one's
+// run() on a thread of its own (the first on this one) and returns when they all have.
 template <class PerThread>
 void run_per_thread(const Options& options) {
     std::vector<std::unique_ptr<PerThread>> servers;
-    servers.push_back(std::make_unique<PerThread>(options.port));
+    // SO_REUSEPORT only when there are several: a single server then cannot end up sharing
+    // its port with a stale one of the same user.
+    const bool share_port = options.threads > 1;
+    servers.push_back(std::make_unique<PerThread>(options.port, share_port));
     const unsigned short port = servers.front()->port();
     for (int i = 1; i < options.threads; ++i) {
-        servers.push_back(std::make_unique<PerThread>(port));
+        servers.push_back(std::make_unique<PerThread>(port, share_port));
     }
     announce(port, options);
     std::vector<std::thread> others;
