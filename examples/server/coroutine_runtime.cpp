@@ -134,11 +134,9 @@ class CoroutineThread {
     static constexpr bool switching = View::through_context;
 
   public:
-    CoroutineThread(unsigned short port, bool share_port)
-        : acceptor_(listen(io_, port, share_port)),
-          signals_(on_stop_signal(io_, [this] { stop(); })) {}
+    CoroutineThread(unsigned short port, bool share_port) : listener_(io_, port, share_port) {}
 
-    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+    unsigned short port() const { return listener_.port(); }
 
     void run() {
         auto accepting = ctxvar::coro::spawn(executor_, accept_all());
@@ -146,24 +144,18 @@ class CoroutineThread {
     }
 
   private:
-    void stop() {
-        error_code ignored;
-        acceptor_.close(ignored);
-        sockets_.close_all();
-    }
-
     BasicTask<void, switching> accept_all() {
         for (;;) {
             error_code error;
             std::optional<tcp::socket> accepted;
             co_await Suspend{[&](auto resume) {
-                acceptor_.async_accept([&, resume](error_code e, tcp::socket socket) {
+                listener_.acceptor().async_accept([&, resume](error_code e, tcp::socket socket) {
                     error = e;
                     accepted.emplace(std::move(socket));
                     resume();
                 });
             }};
-            if (!acceptor_.is_open()) {
+            if (!listener_.acceptor().is_open()) {
                 co_return;
             }
             if (error) { // a connection that failed before it was accepted, or out of files:
@@ -172,19 +164,17 @@ class CoroutineThread {
                     [&](auto resume) { pause.async_wait([resume](error_code) { resume(); }); }};
                 continue;
             }
-            tcp::socket& socket = sockets_.adopt(std::move(*accepted));
+            tcp::socket& socket = listener_.sockets().adopt(std::move(*accepted));
             // Detached (the handle is dropped). A copy of this task's context, which holds
             // nothing.
-            static_cast<void>(
-                ctxvar::coro::spawn(executor_, serve<View>(executor_, sockets_, socket)));
+            static_cast<void>(ctxvar::coro::spawn(
+                executor_, serve<View>(executor_, listener_.sockets(), socket)));
         }
     }
 
     asio::io_context io_{1};
     IoExecutor executor_{&io_};
-    tcp::acceptor acceptor_;
-    std::unique_ptr<asio::signal_set> signals_;
-    Sockets sockets_;
+    Listener listener_;
 };
 
 } // namespace

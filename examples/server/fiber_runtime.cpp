@@ -85,9 +85,8 @@ template <class View>
 class FiberServer {
   public:
     explicit FiberServer(const Options& options)
-        : threads_(options.threads), acceptor_(listen(io_.context(), options.port, false)),
-          signals_(on_stop_signal(io_.context(), [this] { stop(); })) {
-        announce(acceptor_.local_endpoint().port(), options);
+        : threads_(options.threads), listener_(io_.context(), options.port, false) {
+        announce(listener_.port(), options);
     }
 
     void run() {
@@ -104,13 +103,6 @@ class FiberServer {
     }
 
   private:
-    // On the io thread: no more connections, and every open one ends.
-    void stop() {
-        error_code ignored;
-        acceptor_.close(ignored);
-        sockets_.close_all();
-    }
-
     // A worker thread: joins the scheduler; the first accepts, all run fibers until the last
     // connection is gone.
     void work(bool accepts) {
@@ -142,7 +134,7 @@ class FiberServer {
                     log(std::string("connection ended: ") + e.what());
                 }
                 io_.suspend([&](auto resume) { // closed and destroyed where it lives
-                    sockets_.forget(*socket);
+                    listener_.sockets().forget(*socket);
                     resume();
                 });
                 std::lock_guard lock(mutex_);
@@ -164,17 +156,18 @@ class FiberServer {
         }
     }
 
-    // The next connection's socket (adopted by sockets_), or nullptr once the acceptor closed.
+    // The next connection's socket (adopted by listener_.sockets()), or nullptr once the acceptor
+    // closed.
     tcp::socket* accept() {
         for (;;) {
             tcp::socket* accepted = nullptr;
             bool closed = false;
             io_.suspend([&](auto resume) {
-                acceptor_.async_accept(
+                listener_.acceptor().async_accept(
                     [&, resume = std::move(resume)](error_code error, tcp::socket socket) mutable {
-                        closed = !acceptor_.is_open();
+                        closed = !listener_.acceptor().is_open();
                         if (!error && !closed) {
-                            accepted = &sockets_.adopt(std::move(socket));
+                            accepted = &listener_.sockets().adopt(std::move(socket));
                         }
                         resume();
                     });
@@ -190,9 +183,7 @@ class FiberServer {
 
     const int threads_;
     IoThread io_;
-    tcp::acceptor acceptor_;
-    std::unique_ptr<asio::signal_set> signals_;
-    Sockets sockets_; // the io thread's only
+    Listener listener_; // touched on the io thread only
 
     bf::mutex mutex_;
     bf::condition_variable_any all_done_;

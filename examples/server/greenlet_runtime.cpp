@@ -112,11 +112,9 @@ Response serve_view(Hub& hub, Request& incoming) {
 template <class View>
 class GreenletThread {
   public:
-    GreenletThread(unsigned short port, bool share_port)
-        : acceptor_(listen(io_, port, share_port)),
-          signals_(on_stop_signal(io_, [this] { stop(); })) {}
+    GreenletThread(unsigned short port, bool share_port) : listener_(io_, port, share_port) {}
 
-    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+    unsigned short port() const { return listener_.port(); }
 
     void run() {
         Hub hub(io_);
@@ -126,31 +124,25 @@ class GreenletThread {
     }
 
   private:
-    void stop() {
-        error_code ignored;
-        acceptor_.close(ignored);
-        sockets_.close_all();
-    }
-
     void accept_all(Hub& hub) {
         for (;;) {
             error_code error;
             std::optional<tcp::socket> accepted;
             hub.suspend([&](auto resume) {
-                acceptor_.async_accept([&, resume](error_code e, tcp::socket socket) {
+                listener_.acceptor().async_accept([&, resume](error_code e, tcp::socket socket) {
                     error = e;
                     accepted.emplace(std::move(socket));
                     resume();
                 });
             });
-            if (!acceptor_.is_open()) {
+            if (!listener_.acceptor().is_open()) {
                 return;
             }
             if (error) { // a connection that failed before it was accepted, or out of files:
                 hub.sleep(std::chrono::milliseconds(10)); // not a busy loop
                 continue;
             }
-            tcp::socket& socket = sockets_.adopt(std::move(*accepted));
+            tcp::socket& socket = listener_.sockets().adopt(std::move(*accepted));
             auto connection = hub.create([this, &hub, &socket](std::any) {
                 try {
                     BlockingStream stream(hub, socket);
@@ -159,7 +151,7 @@ class GreenletThread {
                 } catch (const std::exception& e) { // out of memory: the others go on
                     log(std::string("connection ended: ") + e.what());
                 }
-                sockets_.forget(socket);
+                listener_.sockets().forget(socket);
             });
             if constexpr (View::through_context) {
                 connection->set_context(ctxvar::Context{});
@@ -169,9 +161,7 @@ class GreenletThread {
     }
 
     asio::io_context io_{1};
-    tcp::acceptor acceptor_;
-    std::unique_ptr<asio::signal_set> signals_;
-    Sockets sockets_;
+    Listener listener_;
 };
 
 } // namespace

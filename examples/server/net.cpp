@@ -29,13 +29,15 @@ void Sockets::close_all() {
     }
 }
 
-tcp::acceptor listen(asio::io_context& io, unsigned short port, bool reuse_port) {
+namespace {
+
+tcp::acceptor listen(asio::io_context& io, unsigned short port, bool share_port) {
     using reuse_port_option = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
     const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
     tcp::acceptor acceptor(io);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
-    if (reuse_port) {
+    if (share_port) {
         acceptor.set_option(reuse_port_option(true));
     }
     acceptor.bind(endpoint);
@@ -43,21 +45,24 @@ tcp::acceptor listen(asio::io_context& io, unsigned short port, bool reuse_port)
     return acceptor;
 }
 
+} // namespace
+
+Listener::Listener(asio::io_context& io, unsigned short port, bool share_port)
+    : acceptor_(listen(io, port, share_port)), signals_(io, SIGINT, SIGTERM) {
+    signals_.async_wait([this](const boost::system::error_code& error, int) {
+        if (!error) {
+            boost::system::error_code ignored;
+            acceptor_.close(ignored);
+            sockets_.close_all();
+        }
+    });
+}
+
 void announce(unsigned short port, const Options& options) {
     std::printf("listening on 127.0.0.1:%u runtime=%s threads=%d mode=%s\n", unsigned{port},
                 options.runtime.c_str(), options.threads,
                 options.explicit_view ? "explicit" : "context");
     std::fflush(stdout);
-}
-
-std::unique_ptr<asio::signal_set> on_stop_signal(asio::io_context& io, std::function<void()> stop) {
-    auto signals = std::make_unique<asio::signal_set>(io, SIGINT, SIGTERM);
-    signals->async_wait([stop = std::move(stop)](const boost::system::error_code& error, int) {
-        if (!error) {
-            stop();
-        }
-    });
-    return signals;
 }
 
 } // namespace server

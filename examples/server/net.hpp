@@ -10,7 +10,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/write.hpp>
 
-#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -93,15 +92,29 @@ class BlockingStream {
     tcp::socket& socket_;
 };
 
-// An acceptor on 127.0.0.1:port. With reuse_port several acceptors (one per io_context) share
-// the port and the kernel spreads the connections over them.
-tcp::acceptor listen(asio::io_context& io, unsigned short port, bool reuse_port);
+// What one io_context listens with: an acceptor on 127.0.0.1:port, the sockets of the
+// connections it accepted, and the first SIGINT or SIGTERM, which closes the acceptor and every
+// one of those sockets (on the io_context's thread), so that every flow ends. With share_port
+// several listeners (one per io_context) share the port (SO_REUSEPORT) and the kernel spreads
+// the connections over them.
+class Listener {
+  public:
+    Listener(asio::io_context& io, unsigned short port, bool share_port);
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+
+    tcp::acceptor& acceptor() { return acceptor_; }
+    Sockets& sockets() { return sockets_; }
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+  private:
+    tcp::acceptor acceptor_;
+    Sockets sockets_;
+    asio::signal_set signals_; // last: its handler uses the others
+};
 
 // Prints "listening on 127.0.0.1:PORT runtime=... threads=N mode=context|explicit" to stdout.
 void announce(unsigned short port, const Options& options);
-
-// Calls `stop` (on io's thread) at the first SIGINT or SIGTERM.
-std::unique_ptr<asio::signal_set> on_stop_signal(asio::io_context& io, std::function<void()> stop);
 
 // Makes options.threads PerThread servers, each constructed from (port, share_port) (the first
 // binds options.port; the others share the port it got), says where they listen, runs each one's
